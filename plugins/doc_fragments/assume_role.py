@@ -1,0 +1,33 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the elastic_dr.orchestrator project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+
+
+class ModuleDocFragment:
+    DOCUMENTATION = r"""
+options:
+  assume_role:
+    description:
+      - Assume this IAM role with STS before calling DRS and EC2, for example to reach the disaster recovery
+        account from an automation account.
+      - The temporary credentials stay inside the module run; they are never returned or logged.
+    type: dict
+    suboptions:
+      role_arn:
+        description: ARN of the role to assume.
+        type: str
+        required: true
+      external_id:
+        description: The ExternalId the role's trust policy requires.
+        type: str
+      session_name:
+        description: The role session name (shows in CloudTrail).
+        type: str
+        default: elastic-dr-orchestrator
+      duration_seconds:
+        description: Lifetime of the temporary credentials.
+        type: int
+        default: 3600
+"""
