@@ -119,3 +119,42 @@ def server_account(server):
 
 def server_region(server):
     return server["arn"].split(":")[3]
+
+
+@DRSErrorHandler.common_error_handler("start DRS recovery job for source servers {source_server_ids}")
+def start_recovery(client, source_server_ids, is_drill, tags=None, snapshot_ids=None):
+    """One StartRecovery call (at most 100 servers: the caller splits); returns the job."""
+    servers = []
+    for sid in source_server_ids:
+        item = {"sourceServerID": sid}
+        if snapshot_ids and snapshot_ids.get(sid):
+            item["recoverySnapshotID"] = snapshot_ids[sid]
+        servers.append(item)
+    return client.start_recovery(sourceServers=servers, isDrill=is_drill, tags=tags or {}, aws_retry=True)["job"]
+
+
+@DRSErrorHandler.common_error_handler("reverse replication of recovery instance {recovery_instance_id}")
+def reverse_replication(client, recovery_instance_id):
+    return client.reverse_replication(recoveryInstanceID=recovery_instance_id, aws_retry=True)["reversedDirectionSourceServerArn"]
+
+
+@DRSErrorHandler.common_error_handler("terminate DRS recovery instances {recovery_instance_ids}")
+def terminate_recovery_instances(client, recovery_instance_ids):
+    return client.terminate_recovery_instances(recoveryInstanceIDs=list(recovery_instance_ids), aws_retry=True)["job"]
+
+
+@DRSErrorHandler.deletion_error_handler("disconnect DRS recovery instance {recovery_instance_id}")
+def disconnect_recovery_instance(client, recovery_instance_id):
+    client.disconnect_recovery_instance(recoveryInstanceID=recovery_instance_id, aws_retry=True)
+    return True
+
+
+@DRSErrorHandler.common_error_handler("delete DRS recovery instance {recovery_instance_id}")
+def delete_recovery_instance(client, recovery_instance_id):
+    client.delete_recovery_instance(recoveryInstanceID=recovery_instance_id, aws_retry=True)
+    return True
+
+
+@DRSErrorHandler.common_error_handler("stop replication of source server {source_server_id}")
+def stop_replication(client, source_server_id):
+    return client.stop_replication(sourceServerID=source_server_id, aws_retry=True)["sourceServer"]

@@ -10,12 +10,12 @@ short_description: Pair DRS source servers 1:1 with the EC2 instances they shoul
 version_added: 0.1.0
 description:
   - Discovers DRS source servers (by ID or tags) and candidate targets (EC2 instances tagged
-    C(AWSDRS=AllowLaunchingIntoThisInstance) by default) and pairs them by normalized name: exact first,
+    C(AWSDRS=AllowLaunchingIntoThisInstance) by default) and pairs them by normalized name, exact first,
     then optionally fuzzy with rapidfuzz. Ambiguity (two targets with one name, near-tie fuzzy candidates,
     two sources wanting one target) is refused and reported, never guessed.
   - O(overrides) pairs win over matching and are still validated.
   - O(mode=failback) pairs each FAILBACK-direction source server with the original instance it came from,
-    using DRS metadata (C(identificationHints.awsInstanceID), the forward source server), not names.
+    using DRS metadata (C(identificationHints.awsInstanceID) and the forward source server), not names.
   - Read-only; never changes anything.
 author:
   - elastic_dr.orchestrator contributors
@@ -25,7 +25,7 @@ options:
     type: list
     elements: str
   source_server_tags:
-    description: Only source servers carrying all these tags (for example C({"dr:wave": "2"})).
+    description: Only source servers carrying all these tags, for example C(dr:wave=2).
     type: dict
   target_tags:
     description: Tags a candidate target must carry.
@@ -40,7 +40,7 @@ options:
     default: [stopped]
   name_sources:
     description:
-      - Where a source server's name comes from, in priority order. C(drs_tag) is the source server's Name tag,
+      - Where a source server's name comes from, in priority order. C(drs_tag) is the source server's Name tag;
         C(origin_instance_tag) the Name tag of the protected EC2 instance in its origin Region, C(hostname) the
         hostname hint DRS recorded.
     type: list
@@ -124,7 +124,7 @@ EXAMPLES = r"""
     fuzzy: true
   register: wave2
 
-- name: Strict: fail unless every server has a valid target
+- name: Strict, fail unless every server has a valid target
   elastic_dr.orchestrator.drs_instance_match:
     source_server_ids: "{{ wave_servers }}"
     overrides:
@@ -151,8 +151,8 @@ pairs:
     target_private_ip: {description: The target's private IP (kept on launch)., type: str, returned: always}
     target_subnet_id: {description: The target's subnet., type: str, returned: always}
     target_security_groups: {description: The target's security groups., type: list, elements: str, returned: always}
-    method: {description: exact, fuzzy, override or origin., type: str, returned: always}
-    score: {description: Similarity 0-100 (null for override and origin)., type: float, returned: always}
+    method: {description: "exact, fuzzy, override or origin.", type: str, returned: always}
+    score: {description: "Similarity 0-100 (null for override and origin).", type: float, returned: always}
     checks: {description: Prerequisite checks (when validated)., type: list, elements: dict, returned: always}
 invalid_pairs:
   description: Pairs found by matching that fail an error-severity check, with the checks and remediation.

@@ -103,7 +103,7 @@ servers:
     target_instance_id: {description: The instance it launches into (present) or null., type: str, returned: always}
     changed: {description: Whether its configuration was (or in check mode would be) updated., type: bool, returned: always}
     before: {description: Launch configuration before (snake_case)., type: dict, returned: when readable}
-    after: {description: Launch configuration after, or predicted in check mode., type: dict, returned: when readable}
+    after: {description: "Launch configuration after the update (predicted in check mode).", type: dict, returned: when readable}
     checks: {description: Target prerequisite checks., type: list, elements: dict, returned: when validated}
     error: {description: Why this server was not configured., type: str, returned: on failure}
     remediation: {description: What to do about the error., type: str, returned: on failure}
