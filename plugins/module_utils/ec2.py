@@ -62,3 +62,83 @@ def summarize(instance):
         "owner_id": instance.get("_owner_id"),
         "tags": tags_of(instance),
     }
+
+
+ORIGINAL_OF_TAG = "elastic_dr:original-of"
+ORIGINAL_DEVICE_TAG = "elastic_dr:original-device"
+DRS_MANAGED_TAG = "AWSElasticDisasterRecoveryManaged"
+
+
+@EC2ErrorHandler.common_error_handler("describe EBS volumes with filters {filters}")
+@EC2_RETRY
+def describe_volumes(client, filters):
+    return client.get_paginator("describe_volumes").paginate(Filters=list(filters)).build_full_result().get("Volumes", [])
+
+
+@EC2ErrorHandler.common_error_handler("tag EC2 resources {resource_ids}")
+def create_tags(client, resource_ids, tags):
+    client.create_tags(Resources=list(resource_ids), Tags=[{"Key": k, "Value": str(v)} for k, v in tags.items()], aws_retry=True)
+    return True
+
+
+@EC2ErrorHandler.common_error_handler("stop EC2 instances {instance_ids}")
+def stop_instances(client, instance_ids, wait=True):
+    client.stop_instances(InstanceIds=list(instance_ids), aws_retry=True)
+    if wait:
+        client.get_waiter("instance_stopped").wait(InstanceIds=list(instance_ids), WaiterConfig={"Delay": 5, "MaxAttempts": 120})
+    return True
+
+
+@EC2ErrorHandler.common_error_handler("detach volume {volume_id} from {instance_id}")
+def detach_volume(client, volume_id, instance_id, device):
+    client.detach_volume(VolumeId=volume_id, InstanceId=instance_id, Device=device, aws_retry=True)
+    client.get_waiter("volume_available").wait(VolumeIds=[volume_id], WaiterConfig={"Delay": 2, "MaxAttempts": 150})
+    return True
+
+
+@EC2ErrorHandler.common_error_handler("attach volume {volume_id} to {instance_id} at {device}")
+def attach_volume(client, volume_id, instance_id, device):
+    client.attach_volume(VolumeId=volume_id, InstanceId=instance_id, Device=device, aws_retry=True)
+    client.get_waiter("volume_in_use").wait(VolumeIds=[volume_id], WaiterConfig={"Delay": 2, "MaxAttempts": 150})
+    return True
+
+
+@EC2ErrorHandler.common_error_handler("delete volume {volume_id}")
+def delete_volume(client, volume_id):
+    client.delete_volume(VolumeId=volume_id, aws_retry=True)
+    return True
+
+
+def attached_volumes(instance):
+    """{device: volume_id} of an instance dict from describe_instances."""
+    return {m["DeviceName"]: m["Ebs"]["VolumeId"] for m in instance.get("BlockDeviceMappings") or [] if m.get("Ebs")}
+
+
+def remember_original_volumes(client, instances, run_id, check_mode=False):
+    """Tag each launch-into target's current volumes as its originals, before DRS swaps them.
+
+    drs_recovery_instance (state=reset) uses these tags to put the instance back exactly as it was.
+    Originals are recorded once per instance: an instance that already has recorded originals (for example
+    after a drill that was not reset) is left alone, and volumes DRS created are never recorded.
+    """
+    ids = [inst["InstanceId"] for inst in instances]
+    recorded = set()
+    for begin in range(0, len(ids), ID_CHUNK):
+        for vol in describe_volumes(client, [{"Name": f"tag:{ORIGINAL_OF_TAG}", "Values": ids[begin:begin + ID_CHUNK]}]):
+            recorded.update(t["Value"] for t in vol.get("Tags") or [] if t["Key"] == ORIGINAL_OF_TAG)
+    attached = [(inst["InstanceId"], device, volume_id) for inst in instances if inst["InstanceId"] not in recorded
+                for device, volume_id in attached_volumes(inst).items()]
+    volume_ids = [volume_id for _, _, volume_id in attached]
+    managed = set()
+    for begin in range(0, len(volume_ids), ID_CHUNK):
+        for vol in describe_volumes(client, [{"Name": "volume-id", "Values": volume_ids[begin:begin + ID_CHUNK]}]):
+            if any(t["Key"] == DRS_MANAGED_TAG for t in vol.get("Tags") or []):
+                managed.add(vol["VolumeId"])
+    tagged = []
+    for instance_id, device, volume_id in attached:
+        if volume_id in managed:
+            continue  # created by a DRS launch: never an original
+        if not check_mode:
+            create_tags(client, [volume_id], {ORIGINAL_OF_TAG: instance_id, ORIGINAL_DEVICE_TAG: device, "elastic_dr:run_id": run_id})
+        tagged.append(volume_id)
+    return tagged

@@ -16,6 +16,9 @@ description:
     when the account is at 20 concurrent jobs or 500 servers in active jobs, instead of failing.
   - Idempotent across interruption. Jobs are tagged with O(run_id); servers already in an active or completed
     job of the same run are not started again, and those jobs are returned with RV(reused).
+  - Before starting, tags each launch-into target's current EBS volumes C(elastic_dr:original-of=<instance>) and
+    C(elastic_dr:original-device=<device>), so a drill clean-up (M(elastic_dr.orchestrator.drs_recovery_instance)
+    O(elastic_dr.orchestrator.drs_recovery_instance#module:state=reset)) can put them back.
   - Job tags only tag the job. Whether conversion runs is the launch configuration's C(recoveryMode).
 author:
   - elastic_dr.orchestrator contributors
@@ -148,9 +151,16 @@ class RecoveryStarter:
         self.params = module.params
         self.client = module.clients.client("drs")
         self.ec2 = module.clients.client("ec2")
+        self.target_of = {}
 
     def run_jobs(self, jobs):
         return [j for j in jobs if j.get("type") == "LAUNCH" and (j.get("tags") or {}).get(RUN_TAG) == self.params["run_id"]]
+
+    def remember_originals(self, sids):
+        """Tag the targets' original volumes (drill clean-up puts them back); idempotent."""
+        instances = [self.target_of[sid] for sid in sids if sid in self.target_of]
+        if instances:
+            ec2.remember_original_volumes(self.ec2, instances, self.params["run_id"], check_mode=self.module.check_mode)
 
     def readiness(self, sids, busy):
         """Refusals for servers that must not be started now."""
@@ -200,6 +210,7 @@ class RecoveryStarter:
                 refused.append(refusal(sid, "; ".join(c["message"] for c in bad), " ".join(c["remediation"] for c in bad)))
                 continue
             ok.append(sid)
+            self.target_of[sid] = targets[target_id]
         return ok, refused
 
     def wait_for_room(self, size):
@@ -243,6 +254,8 @@ class RecoveryStarter:
                     + "; ".join(r["reason"] for r in refused),
                 remediation="Fix each server in refused[] (see its remediation), or set allow_partial=true to start the ready ones.",
                 changed=False, **self.result)
+        if ready and params["expect_launch_into"]:
+            self.remember_originals(ready)
         size = params["max_servers_per_job"]
         chunks = [ready[i:i + size] for i in range(0, len(ready), size)]
         tags = dict(params["tags"] or {})

@@ -1,0 +1,286 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the elastic_dr.orchestrator project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+
+DOCUMENTATION = r"""
+module: drs_reverse_replication
+short_description: Start reverse replication of DRS recovery instances back to their origin Region (failback)
+version_added: 0.1.0
+description:
+  - For each recovery instance, checks the prerequisites first (instance running, private IP as recorded at
+    failover, staging account as at failover, original instance exists in the origin Region and is tagged for
+    launch-into) and then calls ReverseReplication, which creates a FAILBACK-direction source server in the origin Region.
+  - Idempotent. A recovery instance that is already reversed returns its existing FAILBACK-direction source server
+    with C(changed=false); it is found by C(identificationHints.awsInstanceID), not only by
+    C(reversedDirectionSourceServerArn), which can go stale.
+  - With O(wait), waits until every reversed server is C(CONTINUOUS) with a lag under O(max_lag_seconds).
+author:
+  - elastic_dr.orchestrator contributors
+options:
+  recovery_instance_ids:
+    description: Recovery instances in this (the recovery) Region.
+    type: list
+    elements: str
+    required: true
+  wait:
+    description: Wait until each reversed source server is CONTINUOUS with lag under O(max_lag_seconds).
+    type: bool
+    default: false
+  max_lag_seconds:
+    description: Lag accepted as caught up.
+    type: int
+    default: 60
+  wait_timeout:
+    description: Seconds to wait with O(wait).
+    type: int
+    default: 3600
+  poll_interval:
+    description: Seconds between polls with O(wait).
+    type: int
+    default: 30
+  expected_private_ips:
+    description: Recovery instance ID -> the private IP recorded at failover; a different IP refuses that instance.
+    type: dict
+    default: {}
+  expected_staging_account_id:
+    description: The staging account used at failover; a source server staged elsewhere is refused.
+    type: str
+  origin_assume_role:
+    description: Role for DRS and EC2 in the origin account (cross-account estates), same suboptions as O(assume_role).
+    type: dict
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - elastic_dr.orchestrator.assume_role
+attributes:
+  check_mode:
+    support: full
+    description: Runs the checks and reports what would be reversed; no mutating call.
+  diff_mode:
+    support: none
+    description: Not a configuration change.
+"""
+
+EXAMPLES = r"""
+- name: Reverse the wave's recovery instances and wait until they are caught up
+  elastic_dr.orchestrator.drs_reverse_replication:
+    region: us-west-2
+    recovery_instance_ids: "{{ waited.servers | map(attribute='recovery_instance_id') | list }}"
+    wait: true
+    max_lag_seconds: 60
+"""
+
+RETURN = r"""
+instances:
+  description: One entry per recovery instance.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    recovery_instance_id: {description: The recovery instance., type: str, returned: always}
+    source_server_id: {description: The forward (FAILOVER) source server it was launched from., type: str, returned: when found}
+    reversed_source_server_id: {description: The FAILBACK-direction source server in the origin Region., type: str, returned: when reversed}
+    reversed_source_server_arn: {description: Its ARN., type: str, returned: when reversed}
+    reversed_region: {description: The origin Region., type: str, returned: when reversed}
+    replication_state: {description: Its replication state., type: str, returned: when reversed}
+    lag_seconds: {description: Its lag., type: float, returned: when known}
+    original_instance_id: {description: The original EC2 instance in the origin Region., type: str, returned: when known}
+    launch_into_instance_id: {description: What the reversed server launches into (null means a new instance)., type: str, returned: when reversed}
+    changed: {description: Reverse replication was started by this task., type: bool, returned: always}
+    checks: {description: Prerequisite checks., type: list, elements: dict, returned: always}
+    error: {description: Why it was not reversed., type: str, returned: on failure}
+    remediation: {description: What to do., type: str, returned: on failure}
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+
+from ansible_collections.elastic_dr.orchestrator.plugins.module_utils import drs
+from ansible_collections.elastic_dr.orchestrator.plugins.module_utils import ec2
+from ansible_collections.elastic_dr.orchestrator.plugins.module_utils import validation
+from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.errors import error_code
+from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.modules import AnsibleElasticDrAWSModule
+from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.polling import Deadline
+from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.session import ASSUME_ROLE_SPEC
+
+check = validation.check
+
+
+class Reverser:
+    def __init__(self, module):
+        self.module = module
+        self.params = module.params
+        self.client = module.clients.client("drs")
+        self.ec2 = module.clients.client("ec2")
+        self.origin_role = self.params.get("origin_assume_role")
+
+    def origin_client(self, service, region):
+        return self.module.clients.client(service, region, assume_role=self.origin_role) if self.origin_role else self.module.clients.client(service, region)
+
+    def reversed_servers(self, region):
+        """FAILBACK-direction source servers in the origin Region, keyed by the instance they replicate from."""
+        found = {}
+        for server in drs.describe_source_servers(self.origin_client("drs", region)):
+            if server.get("replicationDirection") == "FAILBACK" and drs.server_origin_instance(server):
+                found.setdefault(drs.server_origin_instance(server), []).append(server)
+        return found
+
+    def prepare(self, ri, forward, instance, original, entry):
+        rid = ri["recoveryInstanceID"]
+        ip = instance.get("PrivateIpAddress") if instance else None
+        state = (instance or {}).get("State", {}).get("Name")
+        checks = [check("recovery_instance_running", state == "running", "error", f"Recovery instance {rid} is {state}.",
+                        f"Start {rid}; DRS replicates back only from a running instance.")]
+        want_ip = self.params["expected_private_ips"].get(rid)
+        if want_ip:
+            checks.append(check("private_ip_as_recorded", ip == want_ip, "error", f"{rid} has private IP {ip}; failover recorded {want_ip}.",
+                                f"Find out why {rid} changed IP before failing back; its data may not be the failed-over server's."))
+        staging = ((forward or {}).get("stagingArea") or {}).get("stagingAccountID") or (drs.server_account(forward) if forward else None)
+        want_staging = self.params.get("expected_staging_account_id")
+        if want_staging:
+            checks.append(check("staging_account", staging == want_staging, "error",
+                                f"Source server staging account is {staging}; failover used {want_staging}.",
+                                "Run the failback with the staging account used at failover (see the run record)."))
+        original_id = drs.server_origin_instance(forward) if forward else None
+        checks.append(check("original_instance_exists", original is not None, "error",
+                            f"Original instance {original_id} {'exists' if original else 'was not found'} in the origin Region.",
+                            "Failback into the original needs it: restore it, or fail back to a new instance (remove launch-into on the reversed server)."))
+        if original is not None:
+            tags = ec2.tags_of(original)
+            checks.append(check("original_instance_tagged", tags.get("AWSDRS") == "AllowLaunchingIntoThisInstance", "error",
+                                f"Original instance {original_id} tag AWSDRS={tags.get('AWSDRS')}.",
+                                f"Tag {original_id} with AWSDRS=AllowLaunchingIntoThisInstance so DRS can launch into it."))
+            orig_state = original.get("State", {}).get("Name")
+            checks.append(check("original_instance_stopped", orig_state == "stopped", "warning",
+                                f"Original instance {original_id} is {orig_state}.",
+                                f"Stop {original_id} before the failback launch; DRS launches only into a stopped instance."))
+        entry["checks"] = checks
+        entry["original_instance_id"] = original_id
+        bad = validation.blocking(checks)
+        if bad:
+            entry.update(error="; ".join(c["message"] for c in bad), remediation=" ".join(c["remediation"] for c in bad))
+        return not bad
+
+    def describe_reversed(self, entry, server, region):
+        entry.update(reversed_source_server_id=server["sourceServerID"], reversed_source_server_arn=server["arn"], reversed_region=region,
+                     replication_state=(server.get("dataReplicationInfo") or {}).get("dataReplicationState"),
+                     lag_seconds=validation.lag_seconds(server))
+        cfg = drs.get_launch_configuration(self.origin_client("drs", region), server["sourceServerID"])
+        entry["launch_into_instance_id"] = drs.launch_into_target(cfg)
+
+    def run(self):
+        params = self.params
+        rids = list(dict.fromkeys(params["recovery_instance_ids"]))
+        ris = {r["recoveryInstanceID"]: r for r in drs.describe_recovery_instances(self.client, rids)}
+        forwards = {s["sourceServerID"]: s for s in drs.describe_source_servers(self.client, [r["sourceServerID"] for r in ris.values()])}
+        instances = {i["InstanceId"]: i for i in ec2.describe_instances_by_id(self.ec2, [r.get("ec2InstanceID") for r in ris.values()])}
+        originals, reversed_by_region = {}, {}
+        by_region = {}
+        for fwd in forwards.values():
+            region = (fwd.get("sourceCloudProperties") or {}).get("originRegion")
+            if region and drs.server_origin_instance(fwd):
+                by_region.setdefault(region, []).append(drs.server_origin_instance(fwd))
+        for region, ids in by_region.items():
+            for inst in ec2.describe_instances_by_id(self.origin_client("ec2", region), ids):
+                originals[inst["InstanceId"]] = inst
+            reversed_by_region[region] = self.reversed_servers(region)
+        entries = []
+        for rid in rids:
+            entry = {"recovery_instance_id": rid, "changed": False, "checks": []}
+            entries.append(entry)
+            ri = ris.get(rid)
+            if ri is None:
+                entry.update(error=f"Recovery instance {rid} does not exist in {self.module.region}.",
+                             remediation="Check the ID and run the task in the Region where the servers were recovered.")
+                continue
+            forward = forwards.get(ri["sourceServerID"])
+            entry["source_server_id"] = ri["sourceServerID"]
+            region = ((forward or {}).get("sourceCloudProperties") or {}).get("originRegion")
+            existing = [s for s in reversed_by_region.get(region, {}).get(ri.get("ec2InstanceID"), [])
+                        if (s.get("dataReplicationInfo") or {}).get("dataReplicationState") != "DISCONNECTED"]
+            if existing:
+                self.describe_reversed(entry, existing[0], region)
+                entry["original_instance_id"] = drs.server_origin_instance(forward) if forward else None
+                continue
+            if ri.get("originEnvironment") != "AWS" or not region:
+                entry.update(error=f"Recovery instance {rid} did not originate in EC2; reverse replication to AWS does not apply.",
+                             remediation="Fail back on-premises servers with the DRS Failback Client.")
+                continue
+            if not self.prepare(ri, forward, instances.get(ri.get("ec2InstanceID")), originals.get(drs.server_origin_instance(forward)), entry):
+                continue
+            entry["changed"] = True
+            if self.module.check_mode:
+                continue
+            try:
+                arn = drs.reverse_replication(self.client, rid)
+            except AnsibleAWSError as e:
+                if error_code(e) == "ConflictException":  # reversed meanwhile, or still initialising: look again
+                    again = [s for s in self.reversed_servers(region).get(ri.get("ec2InstanceID"), [])]
+                    if again:
+                        entry["changed"] = False
+                        self.describe_reversed(entry, again[0], region)
+                        continue
+                entry.update(changed=False, error=f"{e.message}: {e.exception}", remediation=validation.remediation_for(error_code(e)))
+                continue
+            server_id = arn.rsplit("/", 1)[-1]
+            server = drs.describe_source_servers(self.origin_client("drs", region), [server_id])
+            if server:
+                self.describe_reversed(entry, server[0], region)
+            else:
+                entry.update(reversed_source_server_id=server_id, reversed_source_server_arn=arn, reversed_region=region)
+        if params["wait"] and not self.module.check_mode:
+            self.wait(entries)
+        failed = [e for e in entries if e.get("error")]
+        out = {"changed": any(e["changed"] for e in entries), "instances": entries}
+        if failed:
+            self.module.fail_json(msg=f"{len(failed)} of {len(entries)} recovery instances were not reversed: "
+                                      + "; ".join(f"{e['recovery_instance_id']}: {e['error']}" for e in failed),
+                                  remediation="See instances[].remediation.", **out)
+        self.module.exit_json(**out)
+
+    def wait(self, entries):
+        params = self.params
+        todo = [e for e in entries if e.get("reversed_source_server_id") and not e.get("error")]
+        deadline = Deadline(params["wait_timeout"], params["poll_interval"])
+        while todo:
+            for region in {e["reversed_region"] for e in todo}:
+                ids = [e["reversed_source_server_id"] for e in todo if e["reversed_region"] == region]
+                current = {s["sourceServerID"]: s for s in drs.describe_source_servers(self.origin_client("drs", region), ids)}
+                for e in todo:
+                    server = current.get(e["reversed_source_server_id"])
+                    if server:
+                        e["replication_state"] = (server.get("dataReplicationInfo") or {}).get("dataReplicationState")
+                        e["lag_seconds"] = validation.lag_seconds(server)
+            todo = [e for e in todo if not (e["replication_state"] == "CONTINUOUS" and e["lag_seconds"] is not None
+                                             and e["lag_seconds"] <= params["max_lag_seconds"])]
+            if todo and not deadline.sleep():
+                for e in todo:
+                    e.update(error=f"Reversed server {e['reversed_source_server_id']} is {e['replication_state']} with lag "
+                                   f"{e['lag_seconds']} s after {params['wait_timeout']} s.",
+                             remediation="Check the recovery instance's network path to the origin Region's DRS endpoint (TCP 443) "
+                                         "and wait longer (wait_timeout).")
+                return
+
+
+def main():
+    argument_spec = dict(
+        recovery_instance_ids=dict(type="list", elements="str", required=True),
+        wait=dict(type="bool", default=False),
+        max_lag_seconds=dict(type="int", default=60),
+        wait_timeout=dict(type="int", default=3600),
+        poll_interval=dict(type="int", default=30),
+        expected_private_ips=dict(type="dict", default={}),
+        expected_staging_account_id=dict(type="str"),
+        origin_assume_role=ASSUME_ROLE_SPEC,
+    )
+    module = AnsibleElasticDrAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    try:
+        Reverser(module).run()
+    except AnsibleAWSError as e:
+        module.fail_aws(e)
+
+
+if __name__ == "__main__":
+    main()
