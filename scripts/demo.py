@@ -1,74 +1,80 @@
 #!/usr/bin/env python3
-"""`make demo`: start the lab on the demo estate and show what a DR engineer would see first.
+"""`make demo`: the main job on the embedded default.
 
-Prints a readiness summary of the estate read with plain boto3 through the lab (DRS source
-servers by wave, their replication state and launch settings, and the pre-provisioned targets).
+Starts the local lab (DRS + EC2) on the demo estate, then runs, as a DR engineer would:
+readiness (changes nothing) -> drill (and its clean-up: the estate is left as it was) -> failover
+(recovery into the pre-provisioned instances) -> failback (into the original instances, then clean-up),
+and prints where the reports are. Everything goes
+through `ansible-playbook` and the collection's playbooks, unchanged, against the lab's endpoint.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import subprocess
 import sys
-from collections import defaultdict
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import boto3  # noqa: E402
-
 from lab.process import Lab  # noqa: E402
 
+COLLECTIONS = ROOT / "build" / "collections"
 
-def readiness(lab: Lab) -> int:
-    truth = lab.truth()
-    rec = truth["recovery"]
-    session = boto3.session.Session(region_name=rec["region"])
-    drs = session.client("drs", endpoint_url=lab.url)
-    ec2 = session.client("ec2", endpoint_url=lab.url)
-    servers = drs.get_paginator("describe_source_servers").paginate(filters={}).build_full_result()["items"]
-    targets = ec2.get_paginator("describe_instances").paginate(
-        Filters=[{"Name": "tag:AWSDRS", "Values": ["AllowLaunchingIntoThisInstance"]}]).build_full_result()
-    target_list = [i for r in targets["Reservations"] for i in r["Instances"]]
-    by_wave = defaultdict(list)
-    for srv in servers:
-        by_wave[srv["tags"].get("dr:wave", "-")].append(srv)
-    print(f"\nEstate '{truth['name']}': {len(servers)} DRS source servers in {rec['account']}/{rec['region']}, "
-          f"{len(target_list)} instances tagged AWSDRS=AllowLaunchingIntoThisInstance\n")
-    problems = 0
-    for wave in sorted(by_wave):
-        print(f"wave {wave}")
-        print(f"  {'source server':<22} {'name':<14} {'replication':<12} {'lag':<6} {'launch into':<22} copyTags copyPrivateIp")
-        for srv in sorted(by_wave[wave], key=lambda s: s["tags"].get("Name", "")):
-            cfg = drs.get_launch_configuration(sourceServerID=srv["sourceServerID"])
-            into = cfg.get("launchIntoInstanceProperties", {}).get("launchIntoEC2InstanceID", "-")
-            info = srv["dataReplicationInfo"]
-            state = info["dataReplicationState"]
-            problems += state != "CONTINUOUS"
-            print(f"  {srv['sourceServerID']:<22} {srv['tags'].get('Name', '?'):<14} {state:<12} "
-                  f"{info.get('lagDuration', '-'):<6} {into:<22} {str(cfg['copyTags']):<8} {cfg['copyPrivateIp']}")
-    print("\npre-provisioned targets")
-    for inst in sorted(target_list, key=lambda i: i["PrivateIpAddress"]):
-        name = next((t["Value"] for t in inst.get("Tags", []) if t["Key"] == "Name"), "")
-        flag = "" if inst["State"]["Name"] == "stopped" else "   <- not stopped: DRS cannot launch into it"
-        print(f"  {inst['InstanceId']:<22} {name!r:<16} {inst['State']['Name']:<8} {inst['PrivateIpAddress']:<12} "
-              f"{inst['Architecture']}{flag}")
-    print("\nNo server launches into a target yet: the next steps (match, configure, drill) are the collection's modules.")
-    return 0
+
+def collection_path() -> str:
+    link = COLLECTIONS / "ansible_collections" / "elastic_dr" / "orchestrator"
+    link.parent.mkdir(parents=True, exist_ok=True)
+    if not link.exists():
+        try:
+            link.symlink_to(ROOT)
+        except FileExistsError:
+            pass
+    return str(COLLECTIONS)
+
+
+def playbook(lab: Lab, name: str, **extra) -> int:
+    env = {**os.environ, **lab.env(), "ANSIBLE_COLLECTIONS_PATH": collection_path(), "ANSIBLE_NOCOLOR": "1",
+           "ANSIBLE_STDOUT_CALLBACK": "default", "ANSIBLE_DISPLAY_SKIPPED_HOSTS": "false", "ANSIBLE_LOCALHOST_WARNING": "false",
+           "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false"}
+    cmd = [str(Path(sys.executable).parent / "ansible-playbook"), f"elastic_dr.orchestrator.{name}", "-e", json.dumps(extra)]
+    print(f"\n$ ansible-playbook elastic_dr.orchestrator.{name} -e '{json.dumps(extra)}'", flush=True)
+    started = time.monotonic()
+    rc = subprocess.call(cmd, cwd=ROOT, env=env)
+    print(f"--- {name}: exit {rc} in {time.monotonic() - started:.1f} s", flush=True)
+    return rc
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--estate", default=str(ROOT / "lab/estates/demo.yml"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("LAB_PORT", "0")))
+    parser.add_argument("--time-scale", type=float, default=600.0, help="simulated seconds per real second in the lab")
     args = parser.parse_args()
-    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
     (ROOT / "reports").mkdir(exist_ok=True)
-    with Lab(args.estate, port=args.port, log_path=str(ROOT / "reports/lab.log")) as lab:
-        print(f"lab ready on {lab.url} in {lab.startup_s:.2f} s (estate {args.estate})")
-        return readiness(lab)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    with Lab(args.estate, time_scale=args.time_scale, log_path=str(ROOT / "reports/lab.log")) as lab:
+        print(f"lab ready on {lab.url} in {lab.startup_s:.2f} s (estate {Path(args.estate).name}, time x{args.time_scale:g})")
+        common = {"dr_region": "us-west-2", "dr_matching": {"fuzzy": True}, "dr_poll_interval": 1, "dr_progress_interval": 5,
+                  "dr_rto_target_minutes": 30}
+        results = {}
+        results["readiness"] = playbook(lab, "readiness", dr_region="us-west-2", dr_matching={"fuzzy": True})
+        results["drill"] = playbook(lab, "drill", dr_run_id=f"demo-drill-{stamp}", **common)
+        results["failover"] = playbook(lab, "failover", dr_mode="recovery", dr_run_id=f"demo-failover-{stamp}", **common)
+        # In a real disaster the originals are down; in the lab they still run, so the failback stops them first.
+        results["failback"] = playbook(lab, "failback", dr_run_id=f"demo-failback-{stamp}", dr_origin_region="us-east-1",
+                                       dr_stop_originals=True, dr_region="us-west-2", dr_poll_interval=1, dr_progress_interval=5)
+    print("\nDemo finished.")
+    for name, rc in results.items():
+        print(f"  {name:<10} exit {rc}")
+    for run in (f"demo-drill-{stamp}", f"demo-failover-{stamp}", f"demo-failback-{stamp}"):
+        print(f"  report: reports/{run}/report.html   record: reports/{run}/run.json")
+    print("The demo estate is imperfect on purpose: the reports list each unmatched, ambiguous or invalid server with "
+          "its remediation instead of guessing. Exit codes 2 mean the run verdict was FAIL or PARTIAL problems remain.")
+    return 0 if results["readiness"] == 0 else 1
 
 
 if __name__ == "__main__":

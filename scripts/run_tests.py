@@ -29,7 +29,7 @@ def step(name: str, cmd: list[str], env: dict | None = None) -> bool:
 def main() -> int:
     started = time.monotonic()
     results = {}
-    tests = [str(p) for p in ("tests/unit", "tests/lab", "tests/integration") if (ROOT / p).is_dir()]
+    tests = [str(p) for p in ("tests/unit", "tests/lab", "tests/integration", "tests/e2e") if (ROOT / p).is_dir()]
     workers = os.environ.get("PYTEST_WORKERS", "2")
     results["pytest"] = step("pytest", [sys.executable, "-m", "pytest", "-q", "-n", workers, "--dist", "loadfile", *tests, *sys.argv[1:]])
     if (ROOT / "tests/sanity/run_sanity.py").exists():

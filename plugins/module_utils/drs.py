@@ -158,3 +158,14 @@ def delete_recovery_instance(client, recovery_instance_id):
 @DRSErrorHandler.common_error_handler("stop replication of source server {source_server_id}")
 def stop_replication(client, source_server_id):
     return client.stop_replication(sourceServerID=source_server_id, aws_retry=True)["sourceServer"]
+
+
+@DRSErrorHandler.common_error_handler("disconnect source server {source_server_id}")
+def disconnect_source_server(client, source_server_id):
+    return client.disconnect_source_server(sourceServerID=source_server_id, aws_retry=True)
+
+
+@DRSErrorHandler.deletion_error_handler("delete source server {source_server_id}")
+def delete_source_server(client, source_server_id):
+    client.delete_source_server(sourceServerID=source_server_id, aws_retry=True)
+    return True

@@ -35,6 +35,7 @@ options:
     description:
       - EC2 states a candidate may be in. Tagged instances in other states are not paired but are named in the
         remediation of the source they would have matched (for example a target left running).
+      - An instance that already is the recovery instance of its source server (a resumed run) is a candidate in any state.
     type: list
     elements: str
     default: [stopped]
@@ -59,16 +60,19 @@ options:
   fuzzy_threshold:
     description: Minimum similarity (0-100) for a fuzzy pair.
     type: float
-    default: 90.0
+    default: 88.0
   ambiguity_margin:
     description: A fuzzy pair needs to beat the runner-up (on both sides) by at least this many points.
     type: float
     default: 5.0
   fuzzy_scorer:
-    description: The rapidfuzz scorer for fuzzy matching.
+    description:
+      - The rapidfuzz scorer for fuzzy matching; C(ratio+token_sort_ratio) takes the better of the two (typos and swapped tokens).
+      - Whatever the scorer, numbers in the names must be equal and tokens present on both sides must agree (C(web-0012) never pairs
+        with C(web-0013), C(use2) never with C(usw2)).
     type: str
-    choices: [ratio, token_sort_ratio, token_set_ratio, partial_ratio, WRatio]
-    default: ratio
+    choices: [ratio+token_sort_ratio, ratio, token_sort_ratio, token_set_ratio, partial_ratio, WRatio]
+    default: ratio+token_sort_ratio
   strip_prefixes:
     description: Tokens removed from the start of names before comparing (for example C(dr-)).
     type: list
@@ -274,14 +278,17 @@ class InstanceMatcher:
             name, source = self.source_name(server, origin_names)
             sources.append({"id": server["sourceServerID"], "name": name, "name_source": source})
         all_targets = self.targets()
-        allowed = [t for t in all_targets if t["State"]["Name"] in params["target_states"]]
-        excluded = [t for t in all_targets if t["State"]["Name"] not in params["target_states"]]
+        # An instance that already is a server's recovery instance (a resumed run) stays a candidate in any state.
+        recovered = {s.get("recoveryInstanceId") for s in servers if s.get("recoveryInstanceId")}
+        allowed = [t for t in all_targets if t["State"]["Name"] in params["target_states"] or t["InstanceId"] in recovered]
+        excluded = [t for t in all_targets if t not in allowed]
         result = matching.match_servers(
             sources,
             [{"id": t["InstanceId"], "name": ec2.name_of(t)} for t in allowed],
             overrides=params["overrides"], fuzzy=params["fuzzy"], threshold=params["fuzzy_threshold"],
             margin=params["ambiguity_margin"], strip_prefixes=params["strip_prefixes"],
-            strip_suffixes=params["strip_suffixes"], scorer=params["fuzzy_scorer"])
+            strip_suffixes=params["strip_suffixes"], scorer=params["fuzzy_scorer"],
+            allow_unknown_override_targets=True)  # override targets are fetched below and validated like any pair
         result["pairs"] = [dict(source_server_id=p["source_id"], source_name=p["source_name"], target_instance_id=p["target_id"],
                                 method=p["method"], score=p["score"]) for p in result["pairs"]]
         self._explain_excluded(result, excluded)
@@ -397,9 +404,10 @@ class InstanceMatcher:
             target = instances.get(raw["target_instance_id"])
             entry = pair_entry(raw, server, target)
             if params["validate"]:
+                already = server.get("recoveryInstanceId") == raw["target_instance_id"]  # recovered into it (resume)
                 entry["checks"] = validation.target_checks(
                     server, target, recovery_account=drs.server_account(server), recovery_region=drs.server_region(server),
-                    stopped_severity="error", claimed_by=claims.get(raw["target_instance_id"], set()) - {sid},
+                    stopped_severity="warning" if already else "error", claimed_by=claims.get(raw["target_instance_id"], set()) - {sid},
                     max_lag_seconds=params.get("max_lag_seconds"))
                 bad = validation.blocking(entry["checks"])
                 if bad:
@@ -437,9 +445,10 @@ def main():
                           default=["drs_tag", "origin_instance_tag", "hostname"]),
         origin_assume_role=ASSUME_ROLE_SPEC,
         fuzzy=dict(type="bool", default=False),
-        fuzzy_threshold=dict(type="float", default=90.0),
+        fuzzy_threshold=dict(type="float", default=88.0),
         ambiguity_margin=dict(type="float", default=5.0),
-        fuzzy_scorer=dict(type="str", choices=["ratio", "token_sort_ratio", "token_set_ratio", "partial_ratio", "WRatio"], default="ratio"),
+        fuzzy_scorer=dict(type="str", choices=["ratio+token_sort_ratio", "ratio", "token_sort_ratio", "token_set_ratio", "partial_ratio", "WRatio"],
+                          default="ratio+token_sort_ratio"),
         strip_prefixes=dict(type="list", elements="str", default=[]),
         strip_suffixes=dict(type="list", elements="str", default=[]),
         overrides=dict(type="list", elements="dict", default=[]),

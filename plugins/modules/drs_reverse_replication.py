@@ -16,6 +16,10 @@ description:
     with C(changed=false); it is found by C(identificationHints.awsInstanceID), not only by
     C(reversedDirectionSourceServerArn), which can go stale.
   - With O(wait), waits until every reversed server is C(CONTINUOUS) with a lag under O(max_lag_seconds).
+  - O(state=absent) is the failback clean-up of the reversed direction, in the documented order. It stops replication
+    of the FAILBACK-direction source server, deletes the DRS record of its failback recovery instance (the EC2
+    instance, usually the original, is not touched), then disconnects and deletes the source server. The recovery
+    instances themselves are left for M(elastic_dr.orchestrator.drs_recovery_instance).
 author:
   - elastic_dr.orchestrator contributors
 options:
@@ -24,6 +28,11 @@ options:
     type: list
     elements: str
     required: true
+  state:
+    description: C(present) starts reverse replication; C(absent) removes the reversed direction after a failback.
+    type: str
+    choices: [present, absent]
+    default: present
   wait:
     description: Wait until each reversed source server is CONTINUOUS with lag under O(max_lag_seconds).
     type: bool
@@ -170,9 +179,67 @@ class Reverser:
         cfg = drs.get_launch_configuration(self.origin_client("drs", region), server["sourceServerID"])
         entry["launch_into_instance_id"] = drs.launch_into_target(cfg)
 
+    def remove(self, rids, forwards, ris):
+        """Clean up the reversed direction of each recovery instance (failback clean-up order)."""
+        entries = []
+        for rid in rids:
+            entry = {"recovery_instance_id": rid, "changed": False, "checks": [], "actions": []}
+            entries.append(entry)
+            ri = ris.get(rid)
+            forward = forwards.get(ri["sourceServerID"]) if ri else None
+            region = ((forward or {}).get("sourceCloudProperties") or {}).get("originRegion")
+            if not ri or not region:
+                entry["actions"].append("none: no such recovery instance or no origin Region")
+                continue
+            client = self.origin_client("drs", region)
+            for server in self.reversed_servers(region).get(ri.get("ec2InstanceID"), []):
+                sid = server["sourceServerID"]
+                state = (server.get("dataReplicationInfo") or {}).get("dataReplicationState")
+                steps = []
+                if state not in ("STOPPED", "DISCONNECTED"):
+                    steps.append(("stop replication of " + sid, lambda c=client, s=sid: drs.stop_replication(c, s)))
+                child = server.get("recoveryInstanceId")
+                if child:
+                    steps.append((f"delete DRS record of failback recovery instance {child} (EC2 instance kept)",
+                                  lambda c=client, r=child: self.delete_record(c, r)))
+                if state != "DISCONNECTED":
+                    steps.append(("disconnect " + sid, lambda c=client, s=sid: drs.disconnect_source_server(c, s)))
+                steps.append(("delete " + sid, lambda c=client, s=sid: drs.delete_source_server(c, s)))
+                entry.update(reversed_source_server_id=sid, reversed_region=region)
+                for text, action in steps:
+                    entry["actions"].append(text)
+                    if not self.module.check_mode:
+                        try:
+                            action()
+                        except AnsibleAWSError as e:
+                            entry.update(error=f"{e.message}: {e.exception}", remediation=validation.remediation_for(error_code(e)))
+                            break
+                entry["changed"] = not entry.get("error")
+        return entries
+
+    @staticmethod
+    def delete_record(client, recovery_instance_id):
+        try:
+            drs.delete_recovery_instance(client, recovery_instance_id)
+        except AnsibleAWSError as e:
+            if error_code(e) != "ConflictException":
+                raise
+            drs.disconnect_recovery_instance(client, recovery_instance_id)
+            drs.delete_recovery_instance(client, recovery_instance_id)
+
     def run(self):
         params = self.params
         rids = list(dict.fromkeys(params["recovery_instance_ids"]))
+        if params["state"] == "absent":
+            ris = {r["recoveryInstanceID"]: r for r in drs.describe_recovery_instances(self.client, rids)}
+            forwards = {s["sourceServerID"]: s for s in drs.describe_source_servers(self.client, [r["sourceServerID"] for r in ris.values()])}
+            entries = self.remove(rids, forwards, ris)
+            failed = [e for e in entries if e.get("error")]
+            out = {"changed": any(e["changed"] for e in entries), "instances": entries}
+            if failed:
+                self.module.fail_json(msg="; ".join(f"{e['recovery_instance_id']}: {e['error']}" for e in failed),
+                                      remediation="See instances[].remediation.", **out)
+            self.module.exit_json(**out)
         ris = {r["recoveryInstanceID"]: r for r in drs.describe_recovery_instances(self.client, rids)}
         forwards = {s["sourceServerID"]: s for s in drs.describe_source_servers(self.client, [r["sourceServerID"] for r in ris.values()])}
         instances = {i["InstanceId"]: i for i in ec2.describe_instances_by_id(self.ec2, [r.get("ec2InstanceID") for r in ris.values()])}
@@ -267,6 +334,7 @@ class Reverser:
 def main():
     argument_spec = dict(
         recovery_instance_ids=dict(type="list", elements="str", required=True),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
         wait=dict(type="bool", default=False),
         max_lag_seconds=dict(type="int", default=60),
         wait_timeout=dict(type="int", default=3600),

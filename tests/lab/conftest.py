@@ -7,19 +7,10 @@ starts from a fresh seed of its estate, and fails if any DRS response broke the 
 from __future__ import annotations
 
 import os
-from pathlib import Path
-
-import boto3
 import pytest
-from botocore.config import Config
 
 from lab.process import Lab
-
-ROOT = Path(__file__).resolve().parents[2]
-DEMO = str(ROOT / "lab/estates/demo.yml")
-TWO_ACCOUNTS = str(ROOT / "lab/estates/two_accounts.yml")
-NO_RETRY = Config(retries={"total_max_attempts": 1})
-
+from lab_helpers import DEMO, Clients
 
 @pytest.fixture(scope="session")
 def lab_server(tmp_path_factory):
@@ -39,21 +30,6 @@ def lab(lab_server, request):
     yield lab_server
     violations = lab_server.violations()
     assert violations == [], f"DRS responses broke the botocore model: {violations}"
-
-
-class Clients:
-    """boto3 clients bound to the lab for one account's credentials."""
-
-    def __init__(self, lab: Lab, region: str = "us-west-2", credentials: dict | None = None, config: Config | None = None):
-        self.lab = lab
-        self.region = region
-        creds = credentials or {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-        self.session = boto3.session.Session(region_name=region, **creds)
-        self.config = config
-
-    def __call__(self, service: str, region: str | None = None, config: Config | None = None):
-        return self.session.client(service, region_name=region or self.region, endpoint_url=self.lab.url,
-                                   config=config or self.config)
 
 
 @pytest.fixture

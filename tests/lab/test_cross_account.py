@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import TWO_ACCOUNTS, Clients
-from helpers import instance, launch_into, run_job
+from lab_helpers import TWO_ACCOUNTS, Clients
+from lab_helpers import instance, launch_into, run_job
 
 ROLE = "arn:aws:iam::222222222222:role/DrsOrchestrator"
 

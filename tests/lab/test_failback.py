@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from helpers import by_name, instance, launch_into, run_job
+from lab_helpers import by_name, instance, launch_into, run_job
 
 
 def test_full_failback_round_trip_into_the_original_instance(lab, aws, truth):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from helpers import by_name, instance, job_log, launch_into, run_job, volumes_of
+from lab_helpers import by_name, instance, job_log, launch_into, run_job, volumes_of
 
 
 def test_launch_into_keeps_instance_id_and_ip_and_retains_old_volumes(lab, aws, truth):

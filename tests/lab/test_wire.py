@@ -6,8 +6,8 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import NO_RETRY
-from helpers import by_name, launch_into, run_job
+from lab_helpers import NO_RETRY
+from lab_helpers import by_name, launch_into, run_job
 
 
 def code(err) -> str:

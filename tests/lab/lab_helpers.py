@@ -2,6 +2,36 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import boto3
+from botocore.config import Config
+
+from lab.process import Lab
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = str(ROOT / "lab/estates/demo.yml")
+TWO_ACCOUNTS = str(ROOT / "lab/estates/two_accounts.yml")
+NO_RETRY = Config(retries={"total_max_attempts": 1})
+
+
+
+class Clients:
+    """boto3 clients bound to the lab for one account's credentials."""
+
+    def __init__(self, lab: Lab, region: str = "us-west-2", credentials: dict | None = None, config: Config | None = None):
+        self.lab = lab
+        self.region = region
+        creds = credentials or {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+        self.session = boto3.session.Session(region_name=region, **creds)
+        self.config = config
+
+    def __call__(self, service: str, region: str | None = None, config: Config | None = None):
+        return self.session.client(service, region_name=region or self.region, endpoint_url=self.lab.url,
+                                   config=config or self.config)
+
+
+
 
 def by_name(truth: dict, name: str) -> dict:
     return next(s for s in truth["servers"] if s["name"] == name)

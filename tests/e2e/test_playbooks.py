@@ -1,0 +1,116 @@
+"""What users run: readiness, drill, failover, failback, resume after interruption, failure policy, AWX's runner."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from e2e_helpers import clients, estate_snapshot, record, run_playbook
+
+
+def tail(proc) -> str:
+    return (proc.stdout or "")[-4000:] + (proc.stderr or "")[-2000:]
+
+
+def test_readiness_changes_nothing_and_reports_every_problem(lab, tmp_path):
+    seq = lab.last_seq()
+    proc = run_playbook(lab, "readiness", tmp_path, dr_matching={"fuzzy": True})
+    assert proc.returncode == 0, tail(proc)
+    assert [c for c in lab.calls(seq) if c["mutating"]] == []
+    out = proc.stdout
+    for needle in ("wave_01: 7/8", "wave_02:", "wave_03:", "[ambiguous] report-01", "[unmatched] batch-02", "Stop i-", "[invalid] search-01",
+                   "AWSDRS=AllowLaunchingIntoThisInstance"):
+        assert needle in out, f"{needle!r} missing from readiness output:\n{out[-3000:]}"
+
+
+def test_drill_leaves_the_estate_as_it_found_it(lab, tmp_path):
+    before = estate_snapshot(lab)
+    proc = run_playbook(lab, "drill", tmp_path, dr_run_id="drill-1", dr_matching={"fuzzy": True})
+    run = record(tmp_path, "drill-1")
+    assert run["summary"]["launched"] >= 18, tail(proc)
+    assert run["summary"]["identity_verified"] == run["summary"]["launched"]
+    cleaned = [c for w in run["waves"] for c in w.get("cleanup") or []]
+    assert len(cleaned) == run["summary"]["launched"]
+    assert estate_snapshot(lab) == before
+    assert (tmp_path / "drill-1" / "report.html").read_text().count("<svg") >= 1
+
+
+def test_failover_then_failback_round_trip_keeps_identity(lab, tmp_path):
+    truth = {s["source_server_id"]: s for s in lab.truth()["servers"]}
+    proc = run_playbook(lab, "failover", tmp_path, dr_mode="recovery", dr_run_id="fo-1")
+    run = record(tmp_path, "fo-1")
+    launched = [s for w in run["waves"] for s in w["servers"] if s["status"] == "launched"]
+    assert len(launched) >= 17, tail(proc)
+    for s in launched:
+        assert s["ec2_instance_id"] == truth[s["source_server_id"]]["target_instance_id"]
+        assert s["private_ip"] == truth[s["source_server_id"]]["target_ip"]
+    proc = run_playbook(lab, "failback", tmp_path, dr_run_id="fb-1", dr_origin_region="us-east-1", dr_stop_originals=True)
+    back = record(tmp_path, "fb-1")
+    assert back["summary"]["launched"] == len(launched), tail(proc)
+    origin = {s["origin_instance_id"]: s for s in truth.values()}
+    for w in back["waves"]:
+        for s in w["servers"]:
+            assert s["ec2_instance_id"] in origin and s["identity_preserved"] and s["ip_preserved"]
+            assert s["private_ip"] == origin[s["ec2_instance_id"]]["origin_ip"]
+    drs_dr, _ = clients(lab, "us-west-2")
+    assert drs_dr.describe_recovery_instances(filters={})["items"] == []  # DR side cleaned up
+    drs_src, _ = clients(lab, "us-east-1")
+    assert [s for s in drs_src.describe_source_servers(filters={})["items"] if s["replicationDirection"] == "FAILBACK"] == []
+
+
+def test_interrupted_run_resumes_without_duplicate_jobs(lab, tmp_path):
+    lab.set_scale(20)  # slow enough to interrupt in the middle of a wave
+    seq = lab.last_seq()
+    proc = run_playbook(lab, "failover", tmp_path, background=True, dr_mode="drill", dr_run_id="resume-1")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not [c for c in lab.calls(seq) if c["operation"] == "StartRecovery"]:
+        time.sleep(0.5)
+    proc.kill()
+    proc.wait()
+    started_before = [c for c in lab.calls(seq) if c["operation"] == "StartRecovery" and c["status"] == 202]
+    assert started_before, "the run was killed before it started any job"
+    lab.set_scale(2000)
+    again = run_playbook(lab, "failover", tmp_path, dr_mode="drill", dr_run_id="resume-1")
+    starts = [c for c in lab.calls(seq) if c["operation"] == "StartRecovery" and c["status"] == 202]
+    run = record(tmp_path, "resume-1")
+    assert len(starts) == len([w for w in run["waves"] if w["jobs"]]), tail(again)  # one job per wave, never two
+    assert run["summary"]["launched"] >= 17
+
+
+@pytest.mark.parametrize("policy,later_waves_run", [("stop", False), ("continue", True)])
+def test_failure_policy(lab, tmp_path, policy, later_waves_run):
+    db = next(s for s in lab.truth()["servers"] if s["name"] == "db-01")
+    lab.faults(launch_failures=[db["source_server_id"]])
+    proc = run_playbook(lab, "failover", tmp_path, dr_mode="drill", dr_run_id=f"policy-{policy}", dr_failure_policy=policy,
+                        dr_critical_servers=[db["source_server_id"]])
+    assert proc.returncode != 0  # the verdict is FAIL either way
+    run = record(tmp_path, f"policy-{policy}")
+    statuses = [w["status"] for w in run["waves"]]
+    assert statuses[0] == "failed", tail(proc)
+    assert (statuses[1] != "skipped") == later_waves_run and (statuses[2] != "skipped") == later_waves_run
+    assert run["verdict"]["verdict"] == "FAIL"
+
+
+def test_runs_under_ansible_runner_like_awx(lab, tmp_path):
+    import ansible_runner
+
+    from e2e_helpers import FAST, env_for
+
+    pdd = tmp_path / "pdd"
+    (pdd / "env").mkdir(parents=True)
+    import os
+    import sys
+
+    envvars = {k: v for k, v in env_for(lab).items() if k.startswith(("AWS_", "ANSIBLE_"))}
+    envvars["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")  # as in an execution environment
+    (pdd / "env" / "envvars").write_text(json.dumps(envvars))
+    (pdd / "env" / "extravars").write_text(json.dumps({**FAST, "dr_report_root": str(tmp_path / "reports"), "dr_run_id": "awx-1",
+                                                         "dr_matching": {"fuzzy": True}}))
+    result = ansible_runner.run(private_data_dir=str(pdd), playbook="elastic_dr.orchestrator.drill", quiet=True)
+    stats = [e for e in result.events if e.get("event") == "playbook_on_stats"]
+    assert stats and stats[-1]["event_data"]["artifact_data"]["dr_run_id"] == "awx-1"
+    assert stats[-1]["event_data"]["artifact_data"]["dr_verdict"] in ("PASS", "PARTIAL", "FAIL")
+    assert (tmp_path / "reports" / "awx-1" / "report.html").exists()
+    assert (pdd / "artifacts").is_dir()

@@ -1,0 +1,8 @@
+"""Unit-test set-up: the repository (collection) root on sys.path, for `from plugins.module_utils import ...`."""
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
