@@ -26,10 +26,23 @@ def step(name: str, cmd: list[str], env: dict | None = None) -> bool:
     return rc == 0
 
 
+def collections_path() -> str:
+    """build/collections/ansible_collections/elastic_dr/orchestrator -> this checkout, so tools resolve our FQCNs."""
+    link = ROOT / "build" / "collections" / "ansible_collections" / "elastic_dr" / "orchestrator"
+    link.parent.mkdir(parents=True, exist_ok=True)
+    if not link.exists():
+        try:
+            link.symlink_to(ROOT)
+        except FileExistsError:
+            pass
+    return str(ROOT / "build" / "collections")
+
+
 def main() -> int:
     started = time.monotonic()
+    os.environ["ANSIBLE_COLLECTIONS_PATH"] = collections_path()
     results = {}
-    tests = [str(p) for p in ("tests/unit", "tests/lab", "tests/integration", "tests/e2e") if (ROOT / p).is_dir()]
+    tests = [str(p) for p in ("tests/unit", "tests/lab", "tests/integration", "tests/integration_info", "tests/e2e") if (ROOT / p).is_dir()]
     workers = os.environ.get("PYTEST_WORKERS", "2")
     results["pytest"] = step("pytest", [sys.executable, "-m", "pytest", "-q", "-n", workers, "--dist", "loadfile", *tests, *sys.argv[1:]])
     if (ROOT / "tests/sanity/run_sanity.py").exists():

@@ -109,13 +109,7 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - amazon.aws.boto3
   - elastic_dr.orchestrator.assume_role
-attributes:
-  check_mode:
-    support: full
-    description: Read-only in every mode.
-  diff_mode:
-    support: none
-    description: Changes nothing.
+  - elastic_dr.orchestrator.attributes.read_only
 requirements:
   - rapidfuzz (only with O(fuzzy=true))
 """

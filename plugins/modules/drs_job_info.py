@@ -37,13 +37,7 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - amazon.aws.boto3
   - elastic_dr.orchestrator.assume_role
-attributes:
-  check_mode:
-    support: full
-    description: Read-only; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Changes nothing.
+  - elastic_dr.orchestrator.attributes.read_only
 """
 
 EXAMPLES = r"""
@@ -112,7 +106,8 @@ jobs:
       type: list
       elements: dict
       returned: always
-      sample: [{"source_server_id": "s-5b6d209e86dee53e4", "launch_status": "LAUNCHED", "recovery_instance_id": "i-a4f431733a45ff50b"}]
+      sample: [{"source_server_id": "s-5b6d209e86dee53e4", "launch_status": "LAUNCHED",
+                "recovery_instance_id": "i-a4f431733a45ff50b"}]
     tags:
       description: The job's tags, keys and values unchanged.
       type: dict

@@ -45,13 +45,7 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - amazon.aws.boto3
   - elastic_dr.orchestrator.assume_role
-attributes:
-  check_mode:
-    support: full
-    description: Read-only; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Changes nothing.
+  - elastic_dr.orchestrator.attributes.read_only
 """
 
 EXAMPLES = r"""
@@ -68,9 +62,12 @@ EXAMPLES = r"""
     include_launch_configuration: true
   register: wave2
 
-- name: Servers whose launch configuration does not launch into an existing instance
+- name: Wave 2 servers whose launch configuration does not launch into an existing instance
   ansible.builtin.debug:
-    msg: "{{ wave2.source_servers | rejectattr('launch_configuration.launch_into_instance_properties.launch_into_ec2_instance_id', 'defined') | map(attribute='name') | list }}"
+    msg: >-
+      {{ wave2.source_servers
+         | rejectattr('launch_configuration.launch_into_instance_properties.launch_into_ec2_instance_id', 'defined')
+         | map(attribute='name') | list }}
 
 - name: Reversed (failback) servers in the origin Region, through the DR account's role
   elastic_dr.orchestrator.drs_source_server_info:
@@ -101,7 +98,9 @@ source_servers:
       returned: always
       sample: arn:aws:drs:us-west-2:123456789012:source-server/s-5b6d209e86dee53e4
     name:
-      description: The value of its C(Name) tag; null when it has none (see C(source_properties.identification_hints.hostname)).
+      description:
+        - The value of its C(Name) tag; null when it has none (the agent's hostname is in
+          C(source_properties.identification_hints.hostname)).
       type: str
       returned: always
       sample: db-01
@@ -173,7 +172,9 @@ def describe(server, launch_configurations):
     entry["lag_seconds"] = validation.lag_seconds(server)
     if launch_configurations is not None:
         config = launch_configurations.get(server["sourceServerID"])
-        entry["launch_configuration"] = camel_dict_to_snake_dict(config, ignore_list=["tags"]) if config is not None else None
+        entry["launch_configuration"] = (
+            camel_dict_to_snake_dict(config, ignore_list=["tags"]) if config is not None else None
+        )
     return entry
 
 
@@ -181,8 +182,11 @@ def list_source_servers(module):
     params = module.params
     client = module.clients.client("drs")
     tags = {str(k): str(v) for k, v in (params.get("tags") or {}).items()}
-    servers = [s for s in drs.describe_source_servers(client, params.get("source_server_ids"))
-               if matches(s, tags, params.get("replication_direction"))]
+    servers = [
+        s
+        for s in drs.describe_source_servers(client, params.get("source_server_ids"))
+        if matches(s, tags, params.get("replication_direction"))
+    ]
     servers.sort(key=lambda s: s["sourceServerID"])
     launch_configurations = None
     if params["include_launch_configuration"]:

@@ -1,0 +1,8 @@
+"""Integration tests of the read-only _info modules: the repository root on sys.path so `lab` imports."""
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
