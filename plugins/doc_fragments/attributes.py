@@ -4,7 +4,6 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 
-
 class ModuleDocFragment:
     # Modules that only read: check mode is trivially full, there is nothing to diff.
     READ_ONLY = r"""

@@ -68,9 +68,10 @@ def dr_run_record(waves, settings=None, run_id="", playbook="", planned_waves=No
     by_name = {w.get("name"): w for w in waves or [] if w}
     out_waves = []
     for planned in planned_waves or []:
-        wave = dict(by_name.get(planned.get("name")) or {"name": planned.get("name"), "number": planned.get("number"), "status": "skipped",
-                                                        "reason": "an earlier wave failed (failure_policy=stop)", "servers": [],
-                                                        "problems": [], "jobs": [], "planned": planned.get("source_server_ids", [])})
+        skipped = {"name": planned.get("name"), "number": planned.get("number"), "status": "skipped",
+                   "reason": "an earlier wave failed (failure_policy=stop)", "servers": [], "problems": [], "jobs": [],
+                   "planned": planned.get("source_server_ids", [])}
+        wave = dict(by_name.get(planned.get("name")) or skipped)
         durations = [s.get("duration_s") for s in wave.get("servers") or [] if s.get("duration_s") is not None]
         wave["rto_s"] = max(durations) if durations else None
         starts = [_t(j.get("created_at")) for j in wave.get("jobs") or [] if j.get("created_at")]

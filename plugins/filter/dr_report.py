@@ -9,6 +9,7 @@ Both filters take the run record built by ``dr_run_record`` (plugins/filter/dr_r
 missing keys, so a hand-written, partial or empty record still gives a verdict and a page.
 """
 
+import math
 from datetime import datetime, timezone
 from html import escape
 
@@ -71,7 +72,7 @@ def _num(value):
         number = float(value)
     except (TypeError, ValueError):
         return None
-    return number if number == number else None  # NaN is no number
+    return None if math.isnan(number) else number
 
 
 def _bool(value):
@@ -292,7 +293,8 @@ svg text{font-family:inherit}
 .srv-bar.launched{fill:#2da44e}.srv-bar.failed{fill:#cf222e}.srv-bar.pending{fill:#8c959f}
 .srv-bar.notime{fill-opacity:.45;stroke:#cf222e;stroke-dasharray:2 2}
 .sname{font-size:10px;fill:#24292f}.note{font-size:11px;fill:#57606a;font-style:italic}
-.rto-line{stroke:#b42318;stroke-width:2;stroke-dasharray:6 4}.rto-text{font-size:11px;font-weight:700;fill:#b42318;paint-order:stroke;stroke:#fff;stroke-width:3px}
+.rto-line{stroke:#b42318;stroke-width:2;stroke-dasharray:6 4}
+.rto-text{font-size:11px;font-weight:700;fill:#b42318;paint-order:stroke;stroke:#fff;stroke-width:3px}
 table{width:100%;border-collapse:collapse;background:#fff;border:1px solid #d0d7de;font-size:13px}
 th{background:#eaeef2;text-align:left;padding:6px 8px;position:sticky;top:0}
 td{padding:5px 8px;border-top:1px solid #eaeef2;vertical-align:top}

@@ -128,7 +128,7 @@ def remember_original_volumes(client, instances, run_id, check_mode=False):
             recorded.update(t["Value"] for t in vol.get("Tags") or [] if t["Key"] == ORIGINAL_OF_TAG)
     attached = [(inst["InstanceId"], device, volume_id) for inst in instances if inst["InstanceId"] not in recorded
                 for device, volume_id in attached_volumes(inst).items()]
-    volume_ids = [volume_id for _, _, volume_id in attached]
+    volume_ids = [entry[2] for entry in attached]
     managed = set()
     for begin in range(0, len(volume_ids), ID_CHUNK):
         for vol in describe_volumes(client, [{"Name": "volume-id", "Values": volume_ids[begin:begin + ID_CHUNK]}]):

@@ -18,7 +18,7 @@ description:
     using DRS metadata (C(identificationHints.awsInstanceID) and the forward source server), not names.
   - Read-only; never changes anything.
 author:
-  - elastic_dr.orchestrator contributors
+  - Elastic DR orchestrator contributors (@elastic-dr)
 options:
   source_server_ids:
     description: Only these source servers. Default is every source server in the Region (filtered by O(source_server_tags)).
@@ -48,11 +48,6 @@ options:
     elements: str
     choices: [drs_tag, origin_instance_tag, hostname]
     default: [drs_tag, origin_instance_tag, hostname]
-  origin_assume_role:
-    description:
-      - Role to read origin instances' Name tags in the source account (cross-account estates), with the same
-        suboptions as O(assume_role). Default is the credentials used for DRS.
-    type: dict
   fuzzy:
     description: Also pair the leftovers of the exact phase by fuzzy name similarity.
     type: bool
@@ -109,6 +104,7 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - amazon.aws.boto3
   - elastic_dr.orchestrator.assume_role
+  - elastic_dr.orchestrator.assume_role.origin
   - elastic_dr.orchestrator.attributes.read_only
 requirements:
   - rapidfuzz (only with O(fuzzy=true))

@@ -16,7 +16,7 @@ description:
   - With O(include_log=true) each job's log (C(DescribeJobLogItems), one call per job, eight at a time) is added
     as RV(jobs[].log_items), oldest first.
 author:
-  - elastic_dr.orchestrator contributors
+  - Elastic DR orchestrator contributors (@elastic-dr)
 options:
   job_ids:
     description:

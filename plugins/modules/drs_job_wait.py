@@ -17,7 +17,7 @@ description:
   - For visible progress in long waits, run it in short rounds (O(timeout=60), O(fail_on_timeout=false)) and
     print RV(summary.progress) between rounds; the roles of this collection do that.
 author:
-  - elastic_dr.orchestrator contributors
+  - Elastic DR orchestrator contributors (@elastic-dr)
 options:
   job_ids:
     description: The jobs to wait for.
@@ -107,6 +107,8 @@ summary:
   description: Counts per status and a one-line C(progress) message.
   returned: always
   type: dict
+  contains:
+    progress: {description: "One line for people, for example C(wave 2: 37/100 launched, 1 failed, 62 in progress).", type: str, returned: always}
   sample: {total: 100, launched: 97, failed: 2, mismatched: 1, in_progress: 0, progress: "wave 2: 97/100 launched, 3 failed"}
 """
 

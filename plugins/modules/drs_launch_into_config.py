@@ -17,7 +17,7 @@ description:
     C(AWSDRS=AllowLaunchingIntoThisInstance), same architecture and platform, not claimed by another server).
   - O(state=absent) removes launch-into so the server launches a new instance again.
 author:
-  - elastic_dr.orchestrator contributors
+  - Elastic DR orchestrator contributors (@elastic-dr)
 options:
   pairs:
     description:
@@ -253,7 +253,8 @@ class LaunchIntoConfigurator:
                 for sid, after, err in pool.map(lambda item: self._apply(*item), todo.items()):
                     if err is not None:
                         code = error_code(err)
-                        results[sid].update(changed=False, error=f"{err.message}: {getattr(err.exception, 'response', {}).get('Error', {}).get('Message', err)}",
+                        detail = getattr(err.exception, "response", {}).get("Error", {}).get("Message", err)
+                        results[sid].update(changed=False, error=f"{err.message}: {detail}",
                                             remediation=validation.remediation_for(code), error_code=code)
                     else:
                         results[sid]["after"] = snake(after)

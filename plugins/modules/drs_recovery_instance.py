@@ -18,7 +18,7 @@ description:
     the EC2 instance, so the target is back exactly as before the drill.
   - C(disconnected) disconnects the recovery instances from DRS (stops their replication).
 author:
-  - elastic_dr.orchestrator contributors
+  - Elastic DR orchestrator contributors (@elastic-dr)
 options:
   recovery_instance_ids:
     description: Recovery instances in this Region.

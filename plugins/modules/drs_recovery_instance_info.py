@@ -14,7 +14,7 @@ description:
   - Each instance is returned with the boto3 fields of C(DescribeRecoveryInstances) in snake_case, tag keys and
     values unchanged.
 author:
-  - elastic_dr.orchestrator contributors
+  - Elastic DR orchestrator contributors (@elastic-dr)
 options:
   recovery_instance_ids:
     description:

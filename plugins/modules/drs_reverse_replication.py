@@ -21,7 +21,7 @@ description:
     instance, usually the original, is not touched), then disconnects and deletes the source server. The recovery
     instances themselves are left for M(elastic_dr.orchestrator.drs_recovery_instance).
 author:
-  - elastic_dr.orchestrator contributors
+  - Elastic DR orchestrator contributors (@elastic-dr)
 options:
   recovery_instance_ids:
     description: Recovery instances in this (the recovery) Region.
@@ -56,14 +56,12 @@ options:
   expected_staging_account_id:
     description: The staging account used at failover; a source server staged elsewhere is refused.
     type: str
-  origin_assume_role:
-    description: Role for DRS and EC2 in the origin account (cross-account estates), same suboptions as O(assume_role).
-    type: dict
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
   - elastic_dr.orchestrator.assume_role
+  - elastic_dr.orchestrator.assume_role.origin
 attributes:
   check_mode:
     support: full
@@ -284,7 +282,7 @@ class Reverser:
                 arn = drs.reverse_replication(self.client, rid)
             except AnsibleAWSError as e:
                 if error_code(e) == "ConflictException":  # reversed meanwhile, or still initialising: look again
-                    again = [s for s in self.reversed_servers(region).get(ri.get("ec2InstanceID"), [])]
+                    again = list(self.reversed_servers(region).get(ri.get("ec2InstanceID"), []))
                     if again:
                         entry["changed"] = False
                         self.describe_reversed(entry, again[0], region)
@@ -307,6 +305,10 @@ class Reverser:
                                   remediation="See instances[].remediation.", **out)
         self.module.exit_json(**out)
 
+    def caught_up(self, entry):
+        lag = entry.get("lag_seconds")
+        return entry.get("replication_state") == "CONTINUOUS" and lag is not None and lag <= self.params["max_lag_seconds"]
+
     def wait(self, entries):
         params = self.params
         todo = [e for e in entries if e.get("reversed_source_server_id") and not e.get("error")]
@@ -320,8 +322,7 @@ class Reverser:
                     if server:
                         e["replication_state"] = (server.get("dataReplicationInfo") or {}).get("dataReplicationState")
                         e["lag_seconds"] = validation.lag_seconds(server)
-            todo = [e for e in todo if not (e["replication_state"] == "CONTINUOUS" and e["lag_seconds"] is not None
-                                             and e["lag_seconds"] <= params["max_lag_seconds"])]
+            todo = [e for e in todo if not self.caught_up(e)]
             if todo and not deadline.sleep():
                 for e in todo:
                     e.update(error=f"Reversed server {e['reversed_source_server_id']} is {e['replication_state']} with lag "

@@ -17,7 +17,7 @@ description:
   - With O(include_launch_configuration=true) each server's launch configuration is added (one
     C(GetLaunchConfiguration) call per server, eight at a time).
 author:
-  - elastic_dr.orchestrator contributors
+  - Elastic DR orchestrator contributors (@elastic-dr)
 options:
   source_server_ids:
     description:

@@ -21,7 +21,7 @@ description:
     O(elastic_dr.orchestrator.drs_recovery_instance#module:state=reset)) can put them back.
   - Job tags only tag the job. Whether conversion runs is the launch configuration's C(recoveryMode).
 author:
-  - elastic_dr.orchestrator contributors
+  - Elastic DR orchestrator contributors (@elastic-dr)
 options:
   source_server_ids:
     description: The wave's source servers.

@@ -307,7 +307,7 @@ def test_bars_follow_the_clock():
         server("early", job_created_at="2026-11-23T01:00:00Z", launched_at="2026-11-23T01:05:00Z"),
         server("late", job_created_at="2026-11-23T01:05:00+00:00", launched_at="2026-11-23T01:10:00Z")]}]}
     bars = re.findall(r'<rect class="srv-bar launched" x="([\d.]+)" y="([\d.]+)" width="([\d.]+)"', report_of(record))
-    (x1, y1, w1), (x2, y2, w2) = [tuple(float(v) for v in bar) for bar in bars]
+    (x1, y1, w1), (x2, y2, w2) = [tuple(float(v) for v in rect) for rect in bars]
     assert x1 < x2 and y1 < y2 and abs(w1 - w2) < 0.2 and abs(x1 + w1 - x2) < 0.2
 
 
