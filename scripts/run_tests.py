@@ -42,7 +42,7 @@ def main() -> int:
     started = time.monotonic()
     os.environ["ANSIBLE_COLLECTIONS_PATH"] = collections_path()
     results = {}
-    tests = [str(p) for p in ("tests/unit", "tests/lab", "tests/integration", "tests/integration_info", "tests/e2e") if (ROOT / p).is_dir()]
+    tests = [str(p) for p in ("tests/unit", "tests/lab", "tests/integration", "tests/integration_info", "tests/integration_recovery", "tests/e2e") if (ROOT / p).is_dir()]
     workers = os.environ.get("PYTEST_WORKERS", "2")
     results["pytest"] = step("pytest", [sys.executable, "-m", "pytest", "-q", "-n", workers, "--dist", "loadfile", *tests, *sys.argv[1:]])
     if (ROOT / "tests/sanity/run_sanity.py").exists():

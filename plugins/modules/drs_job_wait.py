@@ -145,9 +145,14 @@ class JobWaiter:
 
     def poll(self):
         deadline = Deadline(self.params["timeout"], self.params["poll_interval"])
+        polls = 0
         while True:
             jobs = drs.describe_jobs(self.client, self.params["job_ids"])
-            done = len(jobs) == len(set(self.params["job_ids"])) and all(j.get("status") == "COMPLETED" for j in jobs)
+            polls += 1
+            missing = len(jobs) < len(set(self.params["job_ids"]))
+            done = not missing and all(j.get("status") == "COMPLETED" for j in jobs)
+            if missing and polls >= 2:  # a job DRS does not know will not appear by waiting (one retry for consistency)
+                return jobs, False
             if done or not deadline.sleep():
                 return jobs, done
 
