@@ -922,6 +922,27 @@ def match_servers(sources, targets, *, overrides=(), fuzzy=False, threshold=DEFA
         else:
             named_targets.append(target)
 
+    # A target set aside by a rejected override still has its name: a source with that name must not be paired
+    # with a same-named twin that now looks unique (that would be a guess between two targets).
+    held_names = {}
+    for target in tgt_pool:
+        if target.key in held_t and target.norm:
+            held_names.setdefault(target.norm, []).append(target)
+    if held_names:
+        still_named = []
+        for source in named_sources:
+            held = held_names.get(source.norm)
+            if not held:
+                still_named.append(source)
+                continue
+            twins = [t for t in named_targets if t.norm == source.norm]
+            result.ambiguous_source(
+                source, [{"target_id": t.id, "target_name": t.name, "score": 100.0} for t in held + twins], "override_rejected",
+                "Target %s, named like source %s, is in a rejected override; pairing by name could pick the wrong instance."
+                % (", ".join(t.key for t in held), source.key),
+                "Fix or remove the rejected override listed in errors, then run again.")
+        named_sources = still_named  # their twins stay in the pool and end up unmatched: nobody else has that name
+
     left_sources, left_targets = _exact_phase(named_sources, named_targets, result)
     if fuzzy:
         vocabulary = _token_vocabulary([r.norm for r in named_sources], [r.norm for r in named_targets])

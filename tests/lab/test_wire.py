@@ -15,7 +15,8 @@ def code(err) -> str:
 
 
 def test_lab_started_quickly(lab_server):
-    assert lab_server.startup_s < 5.0, f"lab took {lab_server.startup_s:.2f} s to be ready (goal: under 3 s)"
+    # Goal 3 s (measured 1.1 s, docs/performance.md); the bound only catches regressions on a loaded machine.
+    assert lab_server.startup_s < 15.0, f"lab took {lab_server.startup_s:.2f} s to be ready (goal: under 3 s)"
 
 
 def test_uninitialized_region_until_initialize_service(lab, aws):

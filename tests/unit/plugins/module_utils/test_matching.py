@@ -583,3 +583,16 @@ def test_bench_generator_smoke():
     stats = bench.evaluate(match_servers(sources, targets, fuzzy=True), truth, kinds)
     assert stats["wrong"] == 0
     assert stats["recall"] > 0.95
+
+
+
+def test_rejected_override_never_turns_a_duplicate_name_into_a_guess():
+    """A rejected override sets its target aside; the same-named twin must not then look unique (helper-4's repro)."""
+    sources = [{"id": "s-1", "name": "report-01"}]
+    targets = [{"id": "i-a", "name": "report-01"}, {"id": "i-b", "name": "REPORT-01"}]
+    result = matching.match_servers(sources, targets, overrides=[{"source_server_id": "s-000", "target_instance_id": "i-a"}],
+                                    allow_unknown_override_targets=True)
+    assert result["pairs"] == []
+    assert [a["source_id"] for a in result["ambiguous"]] == ["s-1"]
+    assert sorted(u["id"] for u in result["unmatched_targets"]) == ["i-a", "i-b"]
+    assert result["errors"]
