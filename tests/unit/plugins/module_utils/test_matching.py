@@ -585,7 +585,6 @@ def test_bench_generator_smoke():
     assert stats["recall"] > 0.95
 
 
-
 def test_rejected_override_never_turns_a_duplicate_name_into_a_guess():
     """A rejected override sets its target aside; the same-named twin must not then look unique (helper-4's repro)."""
     sources = [{"id": "s-1", "name": "report-01"}]
