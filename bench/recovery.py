@@ -29,10 +29,10 @@ sys.path.insert(0, str(ROOT))
 import yaml  # noqa: E402
 
 from lab.estate import generate  # noqa: E402
+from lab.ansible_env import collections_path  # noqa: E402
 from lab.process import Lab  # noqa: E402
 
 BIN = Path(sys.executable).parent
-COLLECTIONS = ROOT / "build" / "collections"
 HEAD = {"hosts": "localhost", "connection": "local", "gather_facts": False,
         "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}"}}
 CONFIGURE = [{**HEAD, "name": "Configure", "tasks": [
@@ -43,16 +43,6 @@ RECOVER = [{**HEAD, "name": "Start and wait", "tasks": [
     {"name": "Wait", "elastic_dr.orchestrator.drs_job_wait": {
         "job_ids": "{{ started.jobs | map(attribute='job_id') | list }}", "expected": "{{ pairs }}", "label": "wave 1"}},
 ]}]
-
-
-def collections_path() -> str:
-    link = COLLECTIONS / "ansible_collections" / "elastic_dr" / "orchestrator"
-    os.makedirs(link.parent, exist_ok=True)
-    try:
-        link.symlink_to(ROOT)
-    except FileExistsError:
-        pass
-    return str(COLLECTIONS)
 
 
 def playbook(lab: Lab, path: Path, extra: dict) -> dict:

@@ -21,20 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from lab.ansible_env import collections_path as collection_path  # noqa: E402
 from lab.process import Lab  # noqa: E402
 
-COLLECTIONS = ROOT / "build" / "collections"
-
-
-def collection_path() -> str:
-    link = COLLECTIONS / "ansible_collections" / "elastic_dr" / "orchestrator"
-    link.parent.mkdir(parents=True, exist_ok=True)
-    if not link.exists():
-        try:
-            link.symlink_to(ROOT)
-        except FileExistsError:
-            pass
-    return str(COLLECTIONS)
 
 
 def playbook(lab: Lab, name: str, **extra) -> int:

@@ -15,6 +15,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from lab.ansible_env import collections_path  # noqa: E402  (after the sys.path set-up)
+
 BIN = Path(sys.executable).parent
 
 
@@ -26,23 +30,13 @@ def step(name: str, cmd: list[str], env: dict | None = None) -> bool:
     return rc == 0
 
 
-def collections_path() -> str:
-    """build/collections/ansible_collections/elastic_dr/orchestrator -> this checkout, so tools resolve our FQCNs."""
-    link = ROOT / "build" / "collections" / "ansible_collections" / "elastic_dr" / "orchestrator"
-    link.parent.mkdir(parents=True, exist_ok=True)
-    if not link.exists():
-        try:
-            link.symlink_to(ROOT)
-        except FileExistsError:
-            pass
-    return str(ROOT / "build" / "collections")
-
-
 def main() -> int:
     started = time.monotonic()
     os.environ["ANSIBLE_COLLECTIONS_PATH"] = collections_path()
     results = {}
-    tests = [str(p) for p in ("tests/unit", "tests/lab", "tests/integration", "tests/integration_info", "tests/integration_recovery", "tests/e2e") if (ROOT / p).is_dir()]
+    # Every tests/unit, tests/lab, tests/integration*, tests/e2e* directory: a new suite is picked up by being there.
+    tests = [str(p.relative_to(ROOT)) for pattern in ("unit", "lab", "integration*", "e2e*")
+             for p in sorted((ROOT / "tests").glob(pattern)) if p.is_dir()]
     workers = os.environ.get("PYTEST_WORKERS", "2")
     results["pytest"] = step("pytest", [sys.executable, "-m", "pytest", "-q", "-n", workers, "--dist", "loadfile", *tests, *sys.argv[1:]])
     if (ROOT / "tests/sanity/run_sanity.py").exists():

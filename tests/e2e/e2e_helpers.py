@@ -10,22 +10,12 @@ from pathlib import Path
 
 import boto3
 
+from lab.ansible_env import collections_path
 from lab.process import Lab
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = str(ROOT / "lab/estates/demo.yml")
-COLLECTIONS = ROOT / "build" / "collections"
 BIN = Path(sys.executable).parent
-
-
-def collections_path() -> str:
-    link = COLLECTIONS / "ansible_collections" / "elastic_dr" / "orchestrator"
-    os.makedirs(link.parent, exist_ok=True)
-    try:
-        link.symlink_to(ROOT)
-    except FileExistsError:
-        pass
-    return str(COLLECTIONS)
 
 
 def env_for(lab: Lab) -> dict:

@@ -19,27 +19,15 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from lab.ansible_env import collections_path  # noqa: E402
 from lab.process import Lab  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 DEMO = str(ROOT / "lab/estates/demo.yml")
 TWO_ACCOUNTS = str(ROOT / "lab/estates/two_accounts.yml")
-COLLECTIONS = ROOT / "build" / "collections"
 ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")
 TAIL_STDOUT = 8000
 TAIL_STDERR = 4000
-
-
-def collections_path() -> str:
-    """build/collections/ansible_collections/elastic_dr/orchestrator -> this checkout (idempotent, race-safe)."""
-    link = COLLECTIONS / "ansible_collections" / "elastic_dr" / "orchestrator"
-    os.makedirs(link.parent, exist_ok=True)
-    if not os.path.lexists(link):
-        try:
-            link.symlink_to(ROOT, target_is_directory=True)
-        except FileExistsError:  # another xdist worker made it first
-            pass
-    return str(COLLECTIONS)
 
 
 def ansible_env(lab: Lab, **extra: str) -> dict:

@@ -17,25 +17,15 @@ from pathlib import Path
 import boto3
 import pytest
 
+from lab.ansible_env import collections_path
 from lab.process import Lab
 
 ROOT = Path(__file__).resolve().parents[2]
 PLAYBOOKS = Path(__file__).resolve().parent / "playbooks"
-COLLECTIONS = ROOT / "build" / "collections"
 BIN = Path(sys.executable).parent
 MODULES = ("drs_source_server_info", "drs_recovery_instance_info", "drs_job_info")
 RUN_ID = "r1"
 UNKNOWN_SERVER = "s-00000000000000000"
-
-
-def collections_path() -> str:
-    link = COLLECTIONS / "ansible_collections" / "elastic_dr" / "orchestrator"
-    os.makedirs(link.parent, exist_ok=True)
-    try:
-        link.symlink_to(ROOT)
-    except FileExistsError:
-        pass
-    return str(COLLECTIONS)
 
 
 def ansible_env(lab: Lab) -> dict:

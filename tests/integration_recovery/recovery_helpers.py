@@ -13,22 +13,12 @@ import boto3
 import yaml
 
 from lab.estate import generate
+from lab.ansible_env import collections_path
 from lab.process import Lab
 
 ROOT = Path(__file__).resolve().parents[2]
 PLAYBOOKS = Path(__file__).resolve().parent / "playbooks"
-COLLECTIONS = ROOT / "build" / "collections"
 BIN = Path(sys.executable).parent
-
-
-def collections_path() -> str:
-    link = COLLECTIONS / "ansible_collections" / "elastic_dr" / "orchestrator"
-    os.makedirs(link.parent, exist_ok=True)
-    try:
-        link.symlink_to(ROOT)
-    except FileExistsError:
-        pass
-    return str(COLLECTIONS)
 
 
 def ansible_env(lab: Lab) -> dict:
