@@ -220,10 +220,17 @@ class InstanceMatcher:
         return sorted(out, key=lambda s: s["sourceServerID"])
 
     def origin_names(self, servers):
-        """Name tags of the protected (origin) instances, looked up per origin account and Region."""
+        """Name tags of the protected (origin) instances, looked up per origin account and Region.
+
+        Only for servers that a name source ranked before C(origin_instance_tag) leaves unnamed: no EC2 call is made
+        for a name that would not be used.
+        """
         names = {}
         groups = {}
+        earlier = self.params["name_sources"][:self.params["name_sources"].index("origin_instance_tag")]
         for server in servers:
+            if self.source_name(server, {}, earlier)[0]:
+                continue
             props = server.get("sourceCloudProperties") or {}
             instance_id = drs.server_origin_instance(server)
             if props.get("originRegion") and instance_id:
@@ -235,8 +242,8 @@ class InstanceMatcher:
                 names[inst["InstanceId"]] = ec2.name_of(inst)
         return names
 
-    def source_name(self, server, origin_names):
-        for source in self.params["name_sources"]:
+    def source_name(self, server, origin_names, name_sources=None):
+        for source in self.params["name_sources"] if name_sources is None else name_sources:
             if source == "drs_tag":
                 value = drs.server_name_tag(server)
             elif source == "origin_instance_tag":

@@ -182,6 +182,10 @@ class LaunchIntoConfigurator:
         wanted = {}
         for p in present:
             wanted.setdefault(p["target_instance_id"], []).append(p["source_server_id"])
+        configured = {}  # target -> servers whose current launch configuration launches into it (one pass, not one per pair)
+        for s, cfg in self._configs.items():
+            if cfg and drs.launch_into_target(cfg):
+                configured.setdefault(drs.launch_into_target(cfg), set()).add(s)
         for p in present:
             sid, tid = p["source_server_id"], p["target_instance_id"]
             entry = results[sid]
@@ -190,11 +194,10 @@ class LaunchIntoConfigurator:
                 entry.update(error=f"Source server {sid} does not exist in {self.module.region}.",
                              remediation="Check the ID and run the task in the recovery account and Region.")
                 continue
-            claimed = set(wanted[tid]) - {sid}
-            other = {s for s, cfg in self._configs.items() if s != sid and cfg and drs.launch_into_target(cfg) == tid}
+            claimed = (set(wanted[tid]) | configured.get(tid, set())) - {sid}
             checks = validation.target_checks(
                 server, targets.get(tid), recovery_account=drs.server_account(server), recovery_region=drs.server_region(server),
-                stopped_severity="warning", claimed_by=claimed | other)
+                stopped_severity="warning", claimed_by=claimed)
             entry["checks"] = checks
             bad = validation.blocking(checks)
             if bad:
