@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import threading
 import time
@@ -22,6 +23,8 @@ from lab.faults import Faults
 from lab.ids import IdFactory
 from lab.timeutil import Clock, iso
 
+# ELASTIC_DR_LAB_CALL_LOG=<file>: every API call is also appended to that file as a JSON line (scripts/check_iam.py).
+CALL_LOG = os.environ.get("ELASTIC_DR_LAB_CALL_LOG", "")
 SCOPE = re.compile(r"Credential=([^/,\s]+)/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
 READ_PREFIXES = ("Describe", "Get", "List", "Query", "Scan", "BatchGet", "AssumeRole", "Search", "Lookup")
 # Places where the botocore model contradicts what the service really sends; these are not violations.
@@ -114,9 +117,10 @@ class LabApp:
                     return start_response(status_line, hdrs, exc_info) if exc_info else start_response(status_line, hdrs)
 
                 chunks = list(self.moto(environ, capture))
-                self._log(service, operation, account, region, captured.get("status", 0), None)
+                self._log(service, operation, account, region, captured.get("status", 0), None,
+                          environ.get("HTTP_USER_AGENT", ""))
                 return chunks
-            self._log(service, operation, account, region, status, error)
+            self._log(service, operation, account, region, status, error, environ.get("HTTP_USER_AGENT", ""))
         start_response(f"{status} {'OK' if status < 400 else 'ERROR'}", headers)
         return [payload]
 
@@ -147,11 +151,21 @@ class LabApp:
             form = {}
         return form.get("Action", ["Unknown"])[0]
 
-    def _log(self, service, operation, account, region, status, error) -> None:
-        self.calls.append({
+    def _log(self, service, operation, account, region, status, error, agent="") -> None:
+        call = {
             "seq": len(self.calls) + 1, "time": iso(self.clock.now()), "service": service, "operation": operation,
             "account": account, "region": region, "mutating": is_mutating(operation), "status": status, "error": error,
-        })
+            # Ansible modules (ours and amazon.aws's) put "Ansible/<version>" in the user agent; test fixtures' raw boto3 does not.
+            "by_ansible": "Ansible/" in agent,
+        }
+        self.calls.append(call)
+        if CALL_LOG:
+            line = (json.dumps(call, sort_keys=True) + "\n").encode()
+            fd = os.open(CALL_LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                os.write(fd, line)  # one write per line with O_APPEND: safe for several labs at once
+            finally:
+                os.close(fd)
 
     @staticmethod
     def _aws_fault(service: str, fault: str):

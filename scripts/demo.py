@@ -55,6 +55,7 @@ def main() -> int:
         results["failover"] = playbook(lab, "failover", dr_mode="recovery", dr_run_id=f"demo-failover-{stamp}", **common)
         # In a real disaster the originals are down; in the lab they still run, so the failback stops them first.
         results["failback"] = playbook(lab, "failback", dr_run_id=f"demo-failback-{stamp}", dr_origin_region="us-east-1",
+                                       dr_failover_run_id=f"demo-failover-{stamp}",
                                        dr_stop_originals=True, dr_region="us-west-2", dr_poll_interval=1, dr_progress_interval=5)
     print("\nDemo finished.")
     for name, rc in results.items():

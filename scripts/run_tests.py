@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """`make test`: every check CI runs, in order, with a timing line per step.
 
-Steps: pytest (unit + lab + integration), ansible-lint (production profile, offline) and
-ansible-test sanity (offline recipe, see tests/sanity/run_sanity.py). Extra arguments go to pytest.
+Steps: pytest (unit + lab + integration + e2e), the IAM policies against the API calls the tests made
+(scripts/check_iam.py), ansible-test sanity (offline recipe, see tests/sanity/run_sanity.py) and ansible-lint
+(production profile, offline). Extra arguments go to pytest.
 Runs every step even if one fails, then exits non-zero if any did.
 """
 
@@ -38,7 +39,13 @@ def main() -> int:
     tests = [str(p.relative_to(ROOT)) for pattern in ("unit", "lab", "integration*", "e2e*")
              for p in sorted((ROOT / "tests").glob(pattern)) if p.is_dir()]
     workers = os.environ.get("PYTEST_WORKERS", "2")
-    results["pytest"] = step("pytest", [sys.executable, "-m", "pytest", "-q", "-n", workers, "--dist", "loadfile", *tests, *sys.argv[1:]])
+    # Every API call the labs see is logged, so the IAM policies in docs/iam/ can be checked against what was called.
+    call_log = ROOT / "build" / "lab_calls.jsonl"
+    call_log.unlink(missing_ok=True)
+    results["pytest"] = step("pytest", [sys.executable, "-m", "pytest", "-q", "-n", workers, "--dist", "loadfile", *tests, *sys.argv[1:]],
+                             env={"ELASTIC_DR_LAB_CALL_LOG": str(call_log)})
+    if not sys.argv[1:]:  # a partial pytest run (extra arguments) cannot tell which granted actions are unused
+        results["iam"] = step("least-privilege IAM", [sys.executable, "scripts/check_iam.py", str(call_log)])
     if (ROOT / "tests/sanity/run_sanity.py").exists():
         results["sanity"] = step("ansible-test sanity", [sys.executable, "tests/sanity/run_sanity.py"])
     results["ansible-lint"] = step("ansible-lint", [str(BIN / "ansible-lint"), "--profile", "production", "--offline"],

@@ -3,7 +3,9 @@
 # Copyright: Contributors to the elastic_dr.orchestrator project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Filters that turn discovered source servers into waves (used by the plan role)."""
+"""Filters that turn discovered source servers, or a failover's run record, into waves (used by the plan role)."""
+
+from ansible.errors import AnsibleFilterError
 
 
 def _wave_key(value):
@@ -33,6 +35,60 @@ def dr_waves_from_tags(servers, tag="dr:wave", critical=None):
     return waves
 
 
+def dr_failback_waves(record, source="the run record"):
+    """Failback waves from a failover's run record: per failover wave, in its order, the servers it launched.
+
+    Each wave carries ``expected_recovery_instances`` ({source server: recovery instance ID at failover}) so the
+    failback can check DRS still shows the same instance. Servers failover never launched are not planned: there is
+    nothing of theirs to fail back. Drill records and failback records are refused.
+    """
+    if not isinstance(record, dict) or not isinstance(record.get("waves"), list):
+        raise AnsibleFilterError(f"{source} is not a run record (no waves): pass the run ID of a failover "
+                                 "(reports/<run_id>/run.json), or omit dr_failover_run_id to plan from dr:wave tags.")
+    playbook, mode = record.get("playbook"), record.get("mode")
+    if playbook != "failover" or mode != "recovery":
+        raise AnsibleFilterError(f"{source} records a {playbook} run in {mode} mode, not a failover in recovery mode: "
+                                 "a failback follows a real failover; pass that run's ID as dr_failover_run_id.")
+    waves = []
+    for wave in sorted(record["waves"], key=lambda w: w.get("number") or 0):
+        launched = [s for s in wave.get("servers") or [] if s.get("status") == "launched" and s.get("recovery_instance_id")]
+        if not launched:
+            continue
+        waves.append({
+            "name": wave["name"],
+            "number": len(waves) + 1,
+            "source_server_ids": sorted(s["source_server_id"] for s in launched),
+            "critical": sorted(s["source_server_id"] for s in launched if s.get("critical")),
+            "expected_recovery_instances": {s["source_server_id"]: s["recovery_instance_id"] for s in launched},
+            "expected_private_ips": {s["recovery_instance_id"]: s["private_ip"] for s in launched if s.get("private_ip")},
+        })
+    return waves
+
+
+def dr_recovery_instance_problems(recovery_instances, expected):
+    """Problems where DRS no longer shows the recovery instance the failover recorded for a server.
+
+    ``recovery_instances``: drs_recovery_instance_info entries; ``expected``: {source server: recovery instance ID}.
+    """
+    found = {}
+    for ri in recovery_instances or []:
+        found.setdefault(ri.get("source_server_id"), []).append(ri.get("recovery_instance_id"))
+    problems = []
+    for sid, rid in sorted((expected or {}).items()):
+        current = found.get(sid) or []
+        if rid in current:
+            continue
+        message = (f"The failover recorded recovery instance {rid} for {sid}; DRS now shows "
+                   + (", ".join(current) if current else "none") + ".")
+        problems.append({"kind": "record_mismatch", "severity": "error", "source_server_id": sid, "name": None,
+                         "message": message,
+                         "remediation": (f"Find out what happened to {rid} since the failover (terminated, launched again, "
+                                         "another run?) before failing back; run without dr_failover_run_id to fail back "
+                                         "what DRS shows now.")})
+    return problems
+
+
 class FilterModule:
     def filters(self):
-        return {"dr_servers_with_tags": dr_servers_with_tags, "dr_waves_from_tags": dr_waves_from_tags}
+        return {"dr_servers_with_tags": dr_servers_with_tags, "dr_waves_from_tags": dr_waves_from_tags,
+                "dr_failback_waves": dr_failback_waves, "dr_recovery_instance_problems": dr_recovery_instance_problems}

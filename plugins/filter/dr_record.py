@@ -15,15 +15,21 @@ def _t(text):
         return None
 
 
-def dr_wave_servers(servers, names=None, jobs=None, critical=None):
-    """drs_job_wait servers + the matched name, the job's creation time and the critical flag."""
+def dr_wave_servers(servers, names=None, jobs=None, critical=None, planned_ids=None):
+    """drs_job_wait servers + the matched name, the job's creation time and the critical flag.
+
+    ``planned_ids`` maps a server's ID to the ID the plan knows it by (failback: reversed source server -> the forward
+    source server of the plan); it is kept as ``planned_source_server_id``.
+    """
     created = {j.get("job_id"): j.get("created_at") for j in jobs or []}
     out = []
     for server in servers or []:
         entry = dict(server)
-        entry["name"] = (names or {}).get(server.get("source_server_id")) or server.get("name") or server.get("source_server_id")
+        sid = server.get("source_server_id")
+        entry["planned_source_server_id"] = (planned_ids or {}).get(sid, sid)
+        entry["name"] = (names or {}).get(sid) or server.get("name") or sid
         entry["job_created_at"] = created.get(server.get("job_id"))
-        entry["critical"] = server.get("source_server_id") in (critical or [])
+        entry["critical"] = sid in (critical or []) or entry["planned_source_server_id"] in (critical or [])
         out.append(entry)
     return out
 

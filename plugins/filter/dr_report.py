@@ -146,7 +146,7 @@ def _analyse(record):
                             "start": _t(server.get("job_created_at")) or _t(job.get("created_at")),
                             "end": _t(server.get("launched_at")), "job_end": _t(job.get("ended_at")),
                             "duration": _num(server.get("duration_s"))})
-        started_ids = {str(s["raw"].get("source_server_id")) for s in servers}
+        started_ids = {str(s["raw"].get(key)) for s in servers for key in ("source_server_id", "planned_source_server_id")}
         not_started = [str(p) for p in _list(raw.get("planned")) if str(p) not in started_ids]
         durations = [s["duration"] for s in servers if s["duration"] is not None]
         rto = _num(raw.get("rto_s"))

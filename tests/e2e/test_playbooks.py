@@ -46,9 +46,13 @@ def test_failover_then_failback_round_trip_keeps_identity(lab, tmp_path):
     for s in launched:
         assert s["ec2_instance_id"] == truth[s["source_server_id"]]["target_instance_id"]
         assert s["private_ip"] == truth[s["source_server_id"]]["target_ip"]
-    proc = run_playbook(lab, "failback", tmp_path, dr_run_id="fb-1", dr_origin_region="us-east-1", dr_stop_originals=True)
+    proc = run_playbook(lab, "failback", tmp_path, dr_run_id="fb-1", dr_origin_region="us-east-1", dr_stop_originals=True,
+                        dr_failover_run_id="fo-1")
     back = record(tmp_path, "fb-1")
     assert back["summary"]["launched"] == len(launched), tail(proc)
+    # Planned from the failover's record: exactly the servers it launched, so nothing is "never started".
+    assert back["verdict"]["verdict"] == "PASS", back["verdict"]
+    assert sorted(s["planned_source_server_id"] for w in back["waves"] for s in w["servers"]) == sorted(s["source_server_id"] for s in launched)
     origin = {s["origin_instance_id"]: s for s in truth.values()}
     for w in back["waves"]:
         for s in w["servers"]:
@@ -114,3 +118,10 @@ def test_runs_under_ansible_runner_like_awx(lab, tmp_path):
     assert stats[-1]["event_data"]["artifact_data"]["dr_verdict"] in ("PASS", "PARTIAL", "FAIL")
     assert (tmp_path / "reports" / "awx-1" / "report.html").exists()
     assert (pdd / "artifacts").is_dir()
+
+
+def test_failback_from_a_missing_or_drill_record_fails_before_any_aws_call(lab, tmp_path):
+    before = lab.last_seq()
+    proc = run_playbook(lab, "failback", tmp_path, dr_run_id="fb-x", dr_origin_region="us-east-1", dr_failover_run_id="no-such-run")
+    assert proc.returncode != 0 and "No run record at" in proc.stdout, tail(proc)
+    assert [c for c in lab.calls(before) if c["service"] == "drs"] == []

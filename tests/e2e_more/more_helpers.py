@@ -1,0 +1,45 @@
+"""Helpers for tests/e2e_more (copied from tests/e2e/e2e_helpers.py; unique module name for one pytest session)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from lab.ansible_env import collections_path
+from lab.process import Lab
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = str(ROOT / "lab/estates/demo.yml")
+TWO_ACCOUNTS = str(ROOT / "lab/estates/two_accounts.yml")
+BIN = Path(sys.executable).parent
+FAST = {"dr_region": "us-west-2", "dr_poll_interval": 1, "dr_progress_interval": 3}
+DRS_EC2 = ("drs", "ec2")
+
+
+def env_for(lab: Lab) -> dict:
+    return {**os.environ, **lab.env(), "ANSIBLE_COLLECTIONS_PATH": collections_path(), "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_STDOUT_CALLBACK": "default", "ANSIBLE_LOCALHOST_WARNING": "false",
+            "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false",
+            "PATH": str(BIN) + os.pathsep + os.environ.get("PATH", "")}
+
+
+def run_playbook(lab: Lab, name: str, report_root: Path, **extra) -> subprocess.CompletedProcess:
+    extra = {**FAST, "dr_report_root": str(report_root), **extra}
+    cmd = [str(BIN / "ansible-playbook"), f"elastic_dr.orchestrator.{name}", "-e", json.dumps(extra)]
+    return subprocess.run(cmd, cwd=ROOT, env=env_for(lab), capture_output=True, text=True, timeout=600)
+
+
+def record(report_root: Path, run_id: str) -> dict:
+    return json.loads((report_root / run_id / "run.json").read_text())
+
+
+def aws_calls(lab: Lab, since: int) -> list[dict]:
+    """DRS and EC2 calls in the lab's call log after ``since``."""
+    return [c for c in lab.calls(since) if c["service"] in DRS_EC2]
+
+
+def tail(proc: subprocess.CompletedProcess) -> str:
+    return (proc.stdout or "")[-4000:] + (proc.stderr or "")[-2000:]

@@ -1,0 +1,86 @@
+"""Plan files (malformed ones fail before any AWS call), cross-account runs, a readable report."""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+import yaml
+
+from more_helpers import TWO_ACCOUNTS, aws_calls, record, run_playbook, tail
+
+MALFORMED = {
+    "wave_without_name": ({"waves": [{"tags": {"dr:wave": "1"}}]}, ["name", "waves"]),
+    "bad_failure_policy": ({"failure_policy": "sometimes", "waves": [{"name": "data", "tags": {"dr:wave": "1"}}]},
+                           ["failure_policy", "sometimes"]),
+    "waves_missing": ({"name": "erp"}, ["waves"]),
+    "unknown_key": ({"wavez": [], "waves": [{"name": "data", "tags": {"dr:wave": "1"}}]}, ["wavez"]),
+    "wave_without_servers": ({"waves": [{"name": "empty"}]}, ["empty", "source_server_ids", "tags"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_malformed_plan_file_fails_before_any_aws_call(demo_lab, tmp_path, case):
+    content, must_name = MALFORMED[case]
+    plan = tmp_path / f"{case}.yml"
+    plan.write_text(yaml.safe_dump(content))
+    seq = demo_lab.last_seq()
+    proc = run_playbook(demo_lab, "failover", tmp_path, dr_mode="drill", dr_run_id=case, dr_plan_file=str(plan))
+    assert proc.returncode != 0, tail(proc)
+    assert aws_calls(demo_lab, seq) == []
+    fatal = "\n".join(line for line in proc.stdout.splitlines() if line.startswith(("fatal:", "failed:", "[ERROR]")))
+    for word in must_name:
+        assert word in fatal, f"{word!r} not named in the failure:\n{fatal[:2000] or tail(proc)}"
+    assert not (tmp_path / case / "run.json").exists()
+
+
+def test_plan_file_waves_run_in_plan_order(demo_lab, tmp_path):
+    truth = {s["name"]: s for s in demo_lab.truth()["servers"]}
+    front = [truth["web-01"]["source_server_id"], truth["web-02"]["source_server_id"]]
+    data = sorted(s["source_server_id"] for s in truth.values() if s["wave"] == 1)
+    plan = tmp_path / "plan.yml"
+    plan.write_text(yaml.safe_dump({"name": "erp", "failure_policy": "continue", "waves": [
+        {"name": "front", "source_server_ids": front},  # by IDs, before the tag-1 wave on purpose
+        {"name": "data", "tags": {"dr:wave": "1"}},
+    ]}))
+    proc = run_playbook(demo_lab, "failover", tmp_path, dr_mode="drill", dr_run_id="plan-order", dr_plan_file=str(plan))
+    run = record(tmp_path, "plan-order")
+    assert [(w["name"], w["number"]) for w in run["waves"]] == [("front", 1), ("data", 2)], tail(proc)
+    assert sorted(run["waves"][0]["planned"]) == sorted(front)
+    assert sorted(run["waves"][1]["planned"]) == data
+    assert [s["status"] for s in run["waves"][0]["servers"]] == ["launched", "launched"]
+    started = [w["wall_started_at"] for w in run["waves"]]
+    assert started == sorted(started)  # front ran before data
+
+
+def test_cross_account_drill_launches_every_server_in_the_dr_account(demo_lab, tmp_path):
+    demo_lab.reset(estate=TWO_ACCOUNTS, time_scale=2000)
+    truth = {s["source_server_id"]: s for s in demo_lab.truth()["servers"]}
+    seq = demo_lab.last_seq()
+    proc = run_playbook(demo_lab, "drill", tmp_path, dr_run_id="xacct-1", dr_matching={"fuzzy": True},
+                        dr_assume_role={"role_arn": "arn:aws:iam::222222222222:role/DrsOrchestrator", "external_id": "ext-1234"})
+    assert proc.returncode == 0, tail(proc)
+    run = record(tmp_path, "xacct-1")
+    servers = [s for w in run["waves"] for s in w["servers"]]
+    assert len(servers) == 6 and {s["status"] for s in servers} == {"launched"}, tail(proc)
+    for s in servers:
+        assert s["ec2_instance_id"] == truth[s["source_server_id"]]["target_instance_id"]
+    calls = demo_lab.calls(seq)
+    drs = [c for c in calls if c["service"] == "drs"]
+    assert drs and {c["account"] for c in drs} == {"222222222222"}
+    assert {"StartRecovery", "UpdateLaunchConfiguration"} <= {c["operation"] for c in drs}
+    assert [c for c in calls if c["operation"] == "AssumeRole"]
+
+
+def test_report_is_readable_with_every_remediation(demo_lab, tmp_path):
+    proc = run_playbook(demo_lab, "drill", tmp_path, dr_run_id="report-1", dr_matching={"fuzzy": True})
+    run = record(tmp_path, "report-1")
+    assert run["verdict"]["verdict"] in ("PASS", "PARTIAL", "FAIL"), tail(proc)
+    assert run["verdict"]["verdict"] != "PASS"  # the demo estate has deliberate problems
+    page = (tmp_path / "report-1" / "report.html").read_text()
+    assert "<svg" in page
+    problems = [p for w in run["waves"] for p in w["problems"]]
+    assert len(problems) >= 4, tail(proc)
+    for p in problems:
+        assert p["remediation"], p
+        assert html.escape(str(p["remediation"]), quote=True) in page, p
