@@ -7,7 +7,7 @@ inspect the lab with plain boto3, which the collection never does.
 
 Fails when the orchestrator policy lacks an action the collection called (it would fail in AWS with AccessDenied),
 or grants one that no test ever called (more privilege than the tool uses). The cross-account role's policy must
-grant the same DRS/EC2/... actions (any module can run under assume_role) and nothing else; the trust policy must
+grant the same DRS and EC2 actions (any recovery module can run under assume_role) and nothing else; the trust policy must
 require sts:ExternalId.
 
   python scripts/check_iam.py build/lab_calls.jsonl
@@ -24,6 +24,11 @@ ROOT = Path(__file__).resolve().parent.parent
 IAM = ROOT / "docs" / "iam"
 # Service names in SigV4 scopes / the lab's log -> IAM action prefixes (where they differ).
 PREFIX = {"monitoring": "cloudwatch", "email": "ses"}
+# Needs no permission and cannot be denied (AWS STS documentation): not listed in policies.
+ALWAYS_ALLOWED = {"sts:GetCallerIdentity"}
+# What the cross-account role must grant: the recovery actions. Telemetry (CloudWatch, SNS, DynamoDB) and STS run with
+# the orchestrator's identity unless dr_telemetry_assume_role says otherwise (then grant those to that role too).
+ROLE_SERVICES = ("drs", "ec2")
 
 
 def used_actions(lines) -> set[str]:
@@ -37,7 +42,7 @@ def used_actions(lines) -> set[str]:
         if not call.get("by_ansible") or call.get("operation") in (None, "", "Unknown"):
             continue
         actions.add(f"{PREFIX.get(call['service'], call['service'])}:{call['operation']}")
-    return actions
+    return actions - ALWAYS_ALLOWED
 
 
 def granted_actions(policy: dict) -> set[str]:
@@ -60,7 +65,7 @@ def problems(used: set[str], orchestrator: dict, role: dict, trust: dict) -> lis
         out.append(f"missing from orchestrator-policy.json: {action} (the collection calls it)")
     for action in sorted(granted - used):
         out.append(f"granted but never called by the collection: {action} (remove it from orchestrator-policy.json)")
-    role_wanted = used - {"sts:AssumeRole"}
+    role_wanted = {a for a in used if a.split(":")[0] in ROLE_SERVICES}
     role_granted = granted_actions(role)
     for action in sorted(role_wanted - role_granted):
         out.append(f"missing from cross-account-role-policy.json: {action}")

@@ -26,6 +26,10 @@ class AnsibleEC2Error(AnsibleAWSError):
     pass
 
 
+class AnsibleTelemetryError(AnsibleAWSError):
+    """CloudWatch, SNS, DynamoDB and STS identity calls of the run telemetry."""
+
+
 def error_code(exception):
     """The AWS error code behind one of our exceptions (or a botocore ClientError), else None."""
     inner = getattr(exception, "exception", exception)
@@ -73,3 +77,11 @@ class EC2ErrorHandler(_FormattingErrorHandler):
     @classmethod
     def _is_missing(cls):
         return is_boto3_error_code(["InvalidInstanceID.NotFound", "InvalidInstanceID.Malformed"])
+
+
+class TelemetryErrorHandler(_FormattingErrorHandler):
+    _CUSTOM_EXCEPTION = AnsibleTelemetryError
+
+    @classmethod
+    def _is_missing(cls):
+        return is_boto3_error_code(["ResourceNotFoundException", "NotFound"])

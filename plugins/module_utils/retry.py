@@ -33,7 +33,10 @@ BOTOCORE_CONFIG = {"retries": {"mode": "standard", "max_attempts": 4}}
 DRS_RETRY = AWSRetry.jittered_backoff(catch_extra_error_codes=DRS_RETRY_CODES)
 EC2_RETRY = AWSRetry.jittered_backoff(catch_extra_error_codes=EC2_RETRY_CODES)
 STS_RETRY = AWSRetry.jittered_backoff(catch_extra_error_codes=STS_RETRY_CODES)
-RETRY_BY_SERVICE = {"drs": DRS_RETRY, "ec2": EC2_RETRY, "sts": STS_RETRY}
+# DynamoDB answers a table that is still being created or changed with ResourceInUseException.
+DYNAMODB_RETRY = AWSRetry.jittered_backoff(catch_extra_error_codes=["ProvisionedThroughputExceededException", "ResourceInUseException"])
+TELEMETRY_RETRY = AWSRetry.jittered_backoff()
+RETRY_BY_SERVICE = {"drs": DRS_RETRY, "ec2": EC2_RETRY, "sts": STS_RETRY, "dynamodb": DYNAMODB_RETRY}
 
 
 def retry_for(service):

@@ -4,21 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from lab.process import Lab
-from more_helpers import DEMO
+from lab.testing import fresh_lab, suite_lab
 
 
 @pytest.fixture(scope="session")
 def more_lab(tmp_path_factory):
-    lab = Lab(DEMO, time_scale=2000, strict=True, log_path=str(tmp_path_factory.mktemp("more_lab") / "lab.log"))
-    lab.start()
-    yield lab
-    lab.stop()
+    yield from suite_lab(tmp_path_factory, "more_lab")
 
 
 @pytest.fixture
 def demo_lab(more_lab):
-    more_lab.reset(estate=DEMO, time_scale=2000)
-    more_lab.faults()
-    yield more_lab
-    assert more_lab.violations() == []
+    yield from fresh_lab(more_lab)
