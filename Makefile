@@ -9,7 +9,7 @@ LAB_PORT ?= 5055
 ESTATE ?= lab/estates/demo.yml
 PYTEST_ARGS ?=
 
-.PHONY: help venv lab demo test test-unit test-lab sanity lint clean
+.PHONY: help venv lab demo test test-unit test-lab sanity lint clean ee-context
 
 help:
 	@echo "make demo   - start the local lab on the demo estate and run the demo (writes reports/)"
@@ -33,6 +33,9 @@ demo: venv
 
 test: venv
 	$(BIN)/python scripts/run_tests.py $(PYTEST_ARGS)
+
+ee-context: venv
+	$(BIN)/python scripts/ee_context.py
 
 test-unit: venv
 	$(BIN)/python -m pytest tests/unit -q $(PYTEST_ARGS)

@@ -1,8 +1,7 @@
-"""What users run: readiness, drill, failover, failback, resume after interruption, failure policy, AWX's runner."""
+"""What users run: readiness, drill, failover, failback, resume after interruption, failure policy (ansible-runner: tests/e2e_awx)."""
 
 from __future__ import annotations
 
-import json
 import time
 
 import pytest
@@ -23,6 +22,14 @@ def test_readiness_changes_nothing_and_reports_every_problem(lab, tmp_path):
     for needle in ("wave_01: 7/8", "wave_02:", "wave_03:", "[ambiguous] report-01", "[unmatched] batch-02", "Stop i-", "[invalid] search-01",
                    "AWSDRS=AllowLaunchingIntoThisInstance"):
         assert needle in out, f"{needle!r} missing from readiness output:\n{out[-3000:]}"
+
+
+def test_only_the_waves_asked_for_and_an_unknown_wave_is_refused(lab, tmp_path):
+    proc = run_playbook(lab, "readiness", tmp_path, dr_waves="wave_03, wave_02")  # as an AWX survey passes it
+    assert proc.returncode == 0, tail(proc)
+    assert "wave_02:" in proc.stdout and "wave_03:" in proc.stdout and "wave_01:" not in proc.stdout
+    proc = run_playbook(lab, "readiness", tmp_path, dr_waves=["wave_09"])
+    assert proc.returncode != 0 and "No wave named wave_09 in this plan; the waves are wave_01, wave_02, wave_03" in proc.stdout, tail(proc)
 
 
 def test_drill_leaves_the_estate_as_it_found_it(lab, tmp_path):
@@ -95,29 +102,6 @@ def test_failure_policy(lab, tmp_path, policy, later_waves_run):
     assert statuses[0] == "failed", tail(proc)
     assert (statuses[1] != "skipped") == later_waves_run and (statuses[2] != "skipped") == later_waves_run
     assert run["verdict"]["verdict"] == "FAIL"
-
-
-def test_runs_under_ansible_runner_like_awx(lab, tmp_path):
-    import ansible_runner
-
-    from e2e_helpers import FAST, env_for
-
-    pdd = tmp_path / "pdd"
-    (pdd / "env").mkdir(parents=True)
-    import os
-    import sys
-
-    envvars = {k: v for k, v in env_for(lab).items() if k.startswith(("AWS_", "ANSIBLE_"))}
-    envvars["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")  # as in an execution environment
-    (pdd / "env" / "envvars").write_text(json.dumps(envvars))
-    (pdd / "env" / "extravars").write_text(json.dumps({**FAST, "dr_report_root": str(tmp_path / "reports"), "dr_run_id": "awx-1",
-                                                         "dr_matching": {"fuzzy": True}}))
-    result = ansible_runner.run(private_data_dir=str(pdd), playbook="elastic_dr.orchestrator.drill", quiet=True)
-    stats = [e for e in result.events if e.get("event") == "playbook_on_stats"]
-    assert stats and stats[-1]["event_data"]["artifact_data"]["dr_run_id"] == "awx-1"
-    assert stats[-1]["event_data"]["artifact_data"]["dr_verdict"] in ("PASS", "PARTIAL", "FAIL")
-    assert (tmp_path / "reports" / "awx-1" / "report.html").exists()
-    assert (pdd / "artifacts").is_dir()
 
 
 def test_failback_from_a_missing_or_drill_record_fails_before_any_aws_call(lab, tmp_path):
