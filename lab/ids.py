@@ -32,6 +32,12 @@ class IdFactory:
     def job(self) -> str:
         return self._make("drsjob-", _HEX, 17)
 
+    def recovery_plan(self) -> str:
+        return self._make("rp-", _HEX, 17)  # lab choice: the model fixes only the ARN pattern
+
+    def recovery_plan_step(self) -> str:
+        return self._make("rps-", _HEX, 17)
+
     def snapshot(self) -> str:
         return self._make("pit-", _HEX, 17)
 

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from lab.ansible_env import ROOT
+import json
+import subprocess
+from pathlib import Path
+
+import yaml
+
+from lab.ansible_env import BIN, ROOT, ansible_env
 from lab.process import Lab
 
 DEMO = str(ROOT / "lab" / "estates" / "demo.yml")
@@ -25,3 +31,20 @@ def fresh_lab(lab: Lab, estate: str = DEMO):
     lab.faults()
     yield lab
     assert lab.violations() == []
+
+
+def run_task(lab: Lab, tmp_path: Path, module: str, args: dict, check: bool = False, diff: bool = False,
+             region: str = "us-west-2") -> dict:
+    """One task of our collection through ansible-playbook, as a user runs it; returns its registered result."""
+    out = tmp_path / "result.json"
+    play = [{"name": "t", "hosts": "localhost", "connection": "local", "gather_facts": False,
+             "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}"},
+             "tasks": [{"name": "task", f"elastic_dr.orchestrator.{module}": {"region": region, **args}, "register": "r",
+                        "ignore_errors": True},
+                       {"name": "save", "ansible.builtin.copy": {"content": "{{ r | to_json }}", "dest": str(out)},
+                        "check_mode": False}]}]
+    (tmp_path / "play.yml").write_text(yaml.safe_dump(play))
+    cmd = [str(BIN / "ansible-playbook"), "play.yml"] + (["--check"] if check else []) + (["--diff"] if diff else [])
+    proc = subprocess.run(cmd, cwd=tmp_path, env=ansible_env(lab), capture_output=True, text=True, timeout=180)
+    assert out.exists(), proc.stdout[-3000:] + proc.stderr[-2000:]
+    return json.loads(out.read_text())

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from lab.drs import ec2_effects as ec2
+from lab.drs.recovery_plans import RecoveryPlanOperations
 from lab.drs.entities import PREVIOUS_SNAPSHOT_STATES, READY_STATES, Job, RecoveryInstance, SourceServer
 from lab.drs.errors import (
     Conflict,
@@ -78,6 +79,7 @@ class Region:
     servers: dict = field(default_factory=dict)
     jobs: dict = field(default_factory=dict)
     recovery_instances: dict = field(default_factory=dict)
+    recovery_plans: dict = field(default_factory=dict)  # ARN -> RecoveryPlan (lab/drs/recovery_plans.py)
     deleted_arns: set = field(default_factory=set)
 
 
@@ -98,7 +100,7 @@ def _page(items: list, params: dict, op: str) -> dict:
     return out
 
 
-class DrsService:
+class DrsService(RecoveryPlanOperations):
     def __init__(self, clock, ids, timings: Timings | None = None, faults=None, seed: int = 0):
         self.clock = clock
         self.ids = ids
@@ -831,6 +833,8 @@ class DrsService:
             raise ResourceNotFound(f"Resource {arn_value} not found in {reg.account}/{reg.region}.", rid, kind)
         table = {"source-server": reg.servers, "job": reg.jobs, "recovery-instance": reg.recovery_instances}.get(kind)
         obj = table.get(rid) if table is not None else None
+        if kind == "recovery-plan" and "/" not in rid:
+            obj = reg.recovery_plans.get(arn_value)
         if obj is None:
             raise ResourceNotFound(f"Resource {arn_value} not found.", rid, kind)
         return obj

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import boto3
-import yaml
 
-from lab.ansible_env import BIN, ROOT, ansible_env
+from lab.ansible_env import BIN, ROOT
 from lab.process import Lab
+from lab.testing import run_task  # noqa: F401  (the tests import it from here)
 
 DEMO = str(ROOT / "lab/estates/demo.yml")
 SAMPLE = json.loads((ROOT / "tests/unit/plugins/filter/sample_run.json").read_text())
@@ -21,22 +20,6 @@ def aws(lab: Lab, service: str):
     env = lab.env()
     return boto3.client(service, region_name=REGION, endpoint_url=env["AWS_ENDPOINT_URL"],
                         aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
-
-
-def run_task(lab: Lab, tmp_path: Path, module: str, args: dict, check: bool = False) -> dict:
-    """One task of our collection through ansible-playbook; returns its registered result."""
-    out = tmp_path / "result.json"
-    play = [{"name": "t", "hosts": "localhost", "connection": "local", "gather_facts": False,
-             "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}"},
-             "tasks": [{"name": "task", f"elastic_dr.orchestrator.{module}": {"region": REGION, **args}, "register": "r",
-                        "ignore_errors": True},
-                       {"name": "save", "ansible.builtin.copy": {"content": "{{ r | to_json }}", "dest": str(out)},
-                        "check_mode": False}]}]
-    (tmp_path / "play.yml").write_text(yaml.safe_dump(play))
-    cmd = [str(BIN / "ansible-playbook"), "play.yml"] + (["--check"] if check else [])
-    proc = subprocess.run(cmd, cwd=tmp_path, env=ansible_env(lab), capture_output=True, text=True, timeout=180)
-    assert out.exists(), proc.stdout[-3000:] + proc.stderr[-2000:]
-    return json.loads(out.read_text())
 
 
 def subscribed_queue(lab: Lab, topic_name: str = "dr-runs"):
