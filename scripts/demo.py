@@ -3,7 +3,7 @@
 
 Starts the local lab (DRS + EC2) on the demo estate, then runs, as a DR engineer would:
 readiness (changes nothing) -> drill (and its clean-up: the estate is left as it was) -> failover
-(recovery into the pre-provisioned instances) -> failback (into the original instances, then clean-up),
+(recovery into the pre-provisioned instances) -> failback (into the original instances, re-protected, then clean-up),
 and prints where the reports are. Everything goes
 through `ansible-playbook` and the collection's playbooks, unchanged, against the lab's endpoint.
 """
@@ -23,7 +23,6 @@ sys.path.insert(0, str(ROOT))
 
 from lab.ansible_env import collections_path as collection_path  # noqa: E402
 from lab.process import Lab  # noqa: E402
-
 
 
 def playbook(lab: Lab, name: str, **extra) -> int:
@@ -56,7 +55,8 @@ def main() -> int:
         # In a real disaster the originals are down; in the lab they still run, so the failback stops them first.
         results["failback"] = playbook(lab, "failback", dr_run_id=f"demo-failback-{stamp}", dr_origin_region="us-east-1",
                                        dr_failover_run_id=f"demo-failover-{stamp}",
-                                       dr_stop_originals=True, dr_region="us-west-2", dr_poll_interval=1, dr_progress_interval=5)
+                                       dr_stop_originals=True, dr_reprotect=True, dr_region="us-west-2", dr_poll_interval=1,
+                                       dr_progress_interval=5)
     print("\nDemo finished.")
     for name, rc in results.items():
         print(f"  {name:<10} exit {rc}")

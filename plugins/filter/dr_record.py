@@ -68,6 +68,21 @@ def dr_wave_problems(match, start=None, servers=None, error="", error_remediatio
     return problems
 
 
+def dr_reprotect_problems(result):
+    """Problems of a drs_reprotect result: one per instance not re-protected, or the task's message when it failed outright."""
+    result = result or {}
+    if not result or result.get("skipped"):
+        return []
+    again = " Then run the failback again with the same dr_run_id: it re-protects and cleans up, and launches nothing twice."
+    problems = [_problem("reprotect", "error", item.get("source_server_id"), item.get("recovery_instance_id"), item.get("error"),
+                         (item.get("remediation") or "See the task output.") + again)
+                for item in result.get("instances") or [] if item.get("error")]
+    if result.get("failed") and not problems:
+        problems.append(_problem("reprotect", "error", None, None, result.get("msg") or "re-protection failed",
+                                 (result.get("remediation") or "See the task output.") + again))
+    return problems
+
+
 def dr_run_record(waves, settings=None, run_id="", playbook="", planned_waves=None, cleanup=None, wall_started_at=None, wall_ended_at=None):
     """The run record: settings, every planned wave (skipped when it never ran), RTO per server, wave and run."""
     settings = settings or {}
@@ -135,5 +150,5 @@ def dr_readiness_lines(results):
 
 class FilterModule:
     def filters(self):
-        return {"dr_wave_servers": dr_wave_servers, "dr_wave_problems": dr_wave_problems, "dr_run_record": dr_run_record,
-                "dr_readiness_lines": dr_readiness_lines}
+        return {"dr_wave_servers": dr_wave_servers, "dr_wave_problems": dr_wave_problems, "dr_reprotect_problems": dr_reprotect_problems,
+                "dr_run_record": dr_run_record, "dr_readiness_lines": dr_readiness_lines}

@@ -156,6 +156,7 @@ def _analyse(record):
             "status": str(raw.get("status") or "").strip().lower(), "reason": str(raw.get("reason") or "").strip(),
             "servers": servers, "not_started": not_started, "planned": len(servers) + len(not_started),
             "problems": _dicts(raw.get("problems")), "cleanup": _list(raw.get("cleanup")),
+            "reprotected": _dicts(raw.get("reprotected")),
             "start": _t(raw.get("started_at")), "end": _t(raw.get("ended_at")), "duration": _num(raw.get("duration_s")),
             "rto": rto if rto is not None else (max(durations) if durations else None),
         })
@@ -563,6 +564,23 @@ def _cleanup_rows(waves):
     return rows
 
 
+def _reprotect_rows(waves):
+    rows = []
+    for wave in waves:
+        for entry in wave["reprotected"]:
+            error = entry.get("error")
+            lag = _num(entry.get("lag_seconds"))
+            outcome = (f'<span class="no">{_e(error)}</span>' + (f'<div class="fix">{_e(entry.get("remediation"))}</div>' if entry.get("remediation") else "")
+                       if error else ("re-protected" if _bool(entry.get("changed")) else "already protected"))
+            rows.append(f'<tr class="{"bad" if error else ""}"><td>{_e(wave["name"])}</td>'
+                        f'<td class="mono">{_e(entry.get("recovery_instance_id") or chr(0x2014))}</td>'
+                        f'<td class="mono">{_e(entry.get("source_server_id") or chr(0x2014))}</td>'
+                        f'<td>{_e(entry.get("source_region") or chr(0x2014))}</td>'
+                        f'<td>{_e(entry.get("replication_state") or chr(0x2014))}</td>'
+                        f'<td>{_e(chr(0x2014) if lag is None else f"{lag:g} s")}</td><td>{outcome}</td></tr>')
+    return rows
+
+
 def _tile(number, label, sub, cls):
     return f'<div class="tile {cls}"><div class="n">{number}</div><div class="l">{_e(label)}</div><div class="s">{_e(sub)}</div></div>'
 
@@ -615,6 +633,11 @@ def dr_report_html(record):
                                                        "Intended IP", "Actual IP", "IP", "Status", "Duration"),
                                                       _server_rows(waves), "No servers in this run record."),
     ]
+    reprotect_rows = _reprotect_rows(waves)
+    if reprotect_rows:
+        sections += ["<h2>Re-protection (originals replicating to the recovery Region again)</h2>",
+                     _table(("Wave", "Recovery instance (original)", "Source server", "Replicates to", "Replication", "Lag", "Outcome"),
+                            reprotect_rows, "")]
     if cleanup_rows:
         sections += ["<h2>Clean-up actions</h2>", _table(("Wave", "Recovery instance", "Actions", "Outcome"), cleanup_rows, "")]
     footer = (f"<footer>elastic_dr.orchestrator run report \u00b7 run {_e(run_id)}"

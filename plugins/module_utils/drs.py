@@ -169,3 +169,17 @@ def disconnect_source_server(client, source_server_id):
 def delete_source_server(client, source_server_id):
     client.delete_source_server(sourceServerID=source_server_id, aws_retry=True)
     return True
+
+
+@DRSErrorHandler.common_error_handler("tag DRS resource {resource_arn}")
+def tag_resource(client, resource_arn, tags):
+    client.tag_resource(resourceArn=resource_arn, tags=dict(tags), aws_retry=True)
+
+
+def parse_arn(value):
+    """(Region, account, kind, ID) of a DRS ARN (arn:aws:drs:<region>:<account>:<kind>/<id>), else None."""
+    parts = str(value or "").split(":", 5)
+    if len(parts) != 6 or parts[2] != "drs" or "/" not in parts[5]:
+        return None
+    kind, resource_id = parts[5].split("/", 1)
+    return parts[3], parts[4], kind, resource_id

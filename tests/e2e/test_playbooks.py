@@ -54,7 +54,7 @@ def test_failover_then_failback_round_trip_keeps_identity(lab, tmp_path):
         assert s["ec2_instance_id"] == truth[s["source_server_id"]]["target_instance_id"]
         assert s["private_ip"] == truth[s["source_server_id"]]["target_ip"]
     proc = run_playbook(lab, "failback", tmp_path, dr_run_id="fb-1", dr_origin_region="us-east-1", dr_stop_originals=True,
-                        dr_failover_run_id="fo-1")
+                        dr_failover_run_id="fo-1", dr_reprotect=True)
     back = record(tmp_path, "fb-1")
     assert back["summary"]["launched"] == len(launched), tail(proc)
     # Planned from the failover's record: exactly the servers it launched, so nothing is "never started".
@@ -69,6 +69,16 @@ def test_failover_then_failback_round_trip_keeps_identity(lab, tmp_path):
     assert drs_dr.describe_recovery_instances(filters={})["items"] == []  # DR side cleaned up
     drs_src, _ = clients(lab, "us-east-1")
     assert [s for s in drs_src.describe_source_servers(filters={})["items"] if s["replicationDirection"] == "FAILBACK"] == []
+    # Re-protected: each forward source server replicates its original instance again (not the failed-over copy).
+    reprotected = [e for w in back["waves"] for e in w["reprotected"]]
+    assert sorted(e["source_server_id"] for e in reprotected) == sorted(s["source_server_id"] for s in launched)
+    forward = {s["sourceServerID"]: s for s in drs_dr.describe_source_servers(filters={})["items"]}
+    for s in launched:
+        server = forward[s["source_server_id"]]
+        assert server["dataReplicationInfo"]["dataReplicationState"] == "CONTINUOUS"
+        assert server["sourceProperties"]["identificationHints"]["awsInstanceID"] == truth[s["source_server_id"]]["origin_instance_id"]
+    page = (tmp_path / "fb-1" / "report.html").read_text()
+    assert "Re-protection" in page and all(e["source_server_id"] in page for e in reprotected)
 
 
 def test_interrupted_run_resumes_without_duplicate_jobs(lab, tmp_path):

@@ -346,3 +346,43 @@ def test_thousand_servers_render_fast():
 def test_thousand_servers_in_ten_waves_all_drawn():
     page = report_of(big_record(waves=10, per_wave=100))
     assert len(BAR.findall(page)) == 1000
+
+
+def test_reprotection_is_shown_and_a_failed_one_makes_the_run_partial(sample):
+    from plugins.filter.dr_record import dr_reprotect_problems
+
+    make_pass(sample)
+    for wave in sample["waves"]:
+        wave["problems"] = []
+    assert verdict_of(sample)["verdict"] == "PASS"
+    assert "Re-protection" not in report_of(sample)
+    ok = {"recovery_instance_id": "i-0aaaaaaaaaaaaaaa1", "source_server_id": "s-0aaaaaaaaaaaaaaa1", "source_region": "us-west-2",
+          "replication_state": "CONTINUOUS", "lag_seconds": 2.0, "changed": True}
+    bad = {"recovery_instance_id": "i-0bbbbbbbbbbbbbbb2", "source_server_id": "s-0bbbbbbbbbbbbbbb2", "changed": False,
+           "error": "The EC2 instance of i-0bbbbbbbbbbbbbbb2 is not running.", "remediation": "Start it: DRS replicates only from a running instance."}
+    sample["waves"][0]["reprotected"] = [ok]
+    page = report_of(sample)
+    assert "<h2>Re-protection (originals replicating to the recovery Region again)</h2>" in page
+    assert "s-0aaaaaaaaaaaaaaa1" in page and "CONTINUOUS" in page and "re-protected" in page
+    assert verdict_of(sample)["verdict"] == "PASS"
+
+    result = {"failed": True, "changed": True, "msg": "1 of 2 instances were not re-protected", "instances": [ok, bad]}
+    problems = dr_reprotect_problems(result)
+    assert [(p["kind"], p["severity"], p["source_server_id"]) for p in problems] == [("reprotect", "error", "s-0bbbbbbbbbbbbbbb2")]
+    assert problems[0]["remediation"].startswith("Start it") and "same dr_run_id" in problems[0]["remediation"]
+    sample["waves"][0]["reprotected"] = [ok, bad]
+    sample["waves"][0]["problems"] = problems
+    verdict = verdict_of(sample)
+    assert verdict["verdict"] == "PARTIAL" and any("1 reprotect" in r for r in verdict["reasons"])
+    assert "not running" in report_of(sample)
+
+
+def test_reprotect_problems_of_skipped_and_outright_failures():
+    from plugins.filter.dr_record import dr_reprotect_problems
+
+    assert dr_reprotect_problems({}) == [] and dr_reprotect_problems({"skipped": True, "changed": False}) == []
+    assert dr_reprotect_problems({"changed": True, "instances": [{"recovery_instance_id": "i-1", "changed": True}]}) == []
+    outright = dr_reprotect_problems({"failed": True, "msg": "Failed to describe recovery instances: AccessDenied",
+                                      "remediation": "Grant drs:DescribeRecoveryInstances."})
+    assert len(outright) == 1 and outright[0]["message"].startswith("Failed to describe")
+    assert outright[0]["remediation"].startswith("Grant drs:DescribeRecoveryInstances.")
