@@ -111,25 +111,8 @@ def mutating(lab: Lab, since: int) -> list[dict]:
     return [c for c in lab.calls(since) if c["mutating"]]
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--servers", type=int, default=1000)
-    parser.add_argument("--waves", type=int, default=10)
-    parser.add_argument("--naive-servers", type=int, default=100)
-    parser.add_argument("--rto-servers", type=int, default=100)
-    parser.add_argument("--rto-waves", type=int, default=4)
-    parser.add_argument("--scale", type=float, default=60.0, help="simulated seconds per real second for the RTO part")
-    parser.add_argument("--poll", type=int, default=1, help="dr_poll_interval")
-    parser.add_argument("--progress", type=int, default=3, help="dr_progress_interval")
-    parser.add_argument("--skip-naive", action="store_true")
-    parser.add_argument("--skip-rto", action="store_true")
-    args = parser.parse_args()
-
-    print(f"machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}, "
-          f"load average {os.getloadavg()[0]:.1f}")
-    work = Path(tempfile.mkdtemp(prefix="bench-orch-"))
-
-    # ---- 1 and 3: zero DRS time ------------------------------------------------------------------------
+def zero_time_parts(args, work: Path) -> None:
+    """Parts 1 and 3: the playbook on zero DRS time, then the same run ID again (nothing may change)."""
     estate = work / "zero.yml"
     write_estate(estate, args.servers, args.waves, ZERO_TIMINGS)
     with Lab(str(estate), time_scale=1.0, strict=True, log_path=str(work / "lab-zero.log")) as lab:
@@ -150,6 +133,29 @@ def main() -> int:
         ops = sorted({c["operation"] for c in muts})
         print(f"[3] immediate re-run with the same run ID: {wall2:.1f} s wall, exit {proc2.returncode}, "
               f"launched {run2['summary']['launched']}, mutating API calls: {len(muts)} (goal 0){' ' + str(ops) if ops else ''}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--servers", type=int, default=1000)
+    parser.add_argument("--waves", type=int, default=10)
+    parser.add_argument("--naive-servers", type=int, default=100)
+    parser.add_argument("--rto-servers", type=int, default=100)
+    parser.add_argument("--rto-waves", type=int, default=4)
+    parser.add_argument("--scale", type=float, default=60.0, help="simulated seconds per real second for the RTO part")
+    parser.add_argument("--poll", type=int, default=1, help="dr_poll_interval")
+    parser.add_argument("--progress", type=int, default=3, help="dr_progress_interval")
+    parser.add_argument("--skip-zero", action="store_true", help="skip parts 1 and 3 (zero DRS time)")
+    parser.add_argument("--skip-naive", action="store_true")
+    parser.add_argument("--skip-rto", action="store_true")
+    args = parser.parse_args()
+
+    print(f"machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}, "
+          f"load average {os.getloadavg()[0]:.1f}")
+    work = Path(tempfile.mkdtemp(prefix="bench-orch-"))
+
+    if not args.skip_zero:
+        zero_time_parts(args, work)
 
     if not args.skip_naive:
         estate = work / "naive.yml"

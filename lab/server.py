@@ -53,9 +53,9 @@ class LabApp:
         self.violations: list[dict] = []
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-        from lab import _patch_moto_get_instance
+        from lab import moto_patches
 
-        _patch_moto_get_instance()
+        moto_patches.apply()
 
         self.moto = DomainDispatcherApplication(create_backend_app)
         self.reset()

@@ -5,10 +5,13 @@
 
 """Thin EC2 wrappers: paginated, retried, errors as AnsibleEC2Error."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.errors import EC2ErrorHandler
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.retry import EC2_RETRY
 
 ID_CHUNK = 200
+TAG_WORKERS = 8
 
 
 @EC2_RETRY
@@ -134,11 +137,10 @@ def remember_original_volumes(client, instances, run_id, check_mode=False):
         for vol in describe_volumes(client, [{"Name": "volume-id", "Values": volume_ids[begin:begin + ID_CHUNK]}]):
             if any(t["Key"] == DRS_MANAGED_TAG for t in vol.get("Tags") or []):
                 managed.add(vol["VolumeId"])
-    tagged = []
-    for instance_id, device, volume_id in attached:
-        if volume_id in managed:
-            continue  # created by a DRS launch: never an original
-        if not check_mode:
-            create_tags(client, [volume_id], {ORIGINAL_OF_TAG: instance_id, ORIGINAL_DEVICE_TAG: device, "elastic_dr:run_id": run_id})
-        tagged.append(volume_id)
-    return tagged
+    todo = [entry for entry in attached if entry[2] not in managed]  # a volume created by a DRS launch is never an original
+    if not check_mode and todo:
+        # One CreateTags per volume (the tag values differ), in parallel: 100 in a row cost about 10 s against EC2.
+        with ThreadPoolExecutor(max_workers=TAG_WORKERS) as pool:
+            list(pool.map(lambda e: create_tags(client, [e[2]], {ORIGINAL_OF_TAG: e[0], ORIGINAL_DEVICE_TAG: e[1], "elastic_dr:run_id": run_id}),
+                          todo))
+    return [entry[2] for entry in todo]

@@ -159,7 +159,11 @@ unmatched_sources:
   type: list
   elements: dict
 unmatched_targets:
-  description: Candidate targets nobody claimed.
+  description:
+    - Candidate targets nobody claimed, each with a reason and a remediation.
+    - Only when the match covers every source server of the Region (no O(source_server_ids), no O(source_server_tags)).
+      With a narrower scope, a wave for example, the other targets normally belong to servers outside it; they are counted
+      in the C(unmatched_targets) count of RV(summary) instead of listed.
   returned: always
   type: list
   elements: dict
@@ -183,7 +187,7 @@ summary:
   returned: always
   type: dict
   sample: {sources: 24, targets: 25, paired: 20, exact: 18, fuzzy: 2, override: 0, invalid: 2, unmatched_sources: 1,
-           ambiguous: 1, match_rate: 0.83}
+           ambiguous: 1, unmatched_targets: 5, match_rate: 0.83}
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
@@ -195,6 +199,8 @@ from ansible_collections.elastic_dr.orchestrator.plugins.module_utils import val
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.modules import AnsibleElasticDrAWSModule
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.session import ASSUME_ROLE_SPEC
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.validation_report import pair_entry
+
+LIVE_STATES = ("pending", "running", "stopping", "stopped")  # not shutting-down or terminated
 
 
 class InstanceMatcher:
@@ -218,6 +224,10 @@ class InstanceMatcher:
                 continue
             out.append(server)
         return sorted(out, key=lambda s: s["sourceServerID"])
+
+    def scoped(self):
+        """True when the match covers only part of the Region's source servers (a wave)."""
+        return bool(self.params.get("source_server_ids") or self.params.get("source_server_tags"))
 
     def origin_names(self, servers):
         """Name tags of the protected (origin) instances, looked up per origin account and Region.
@@ -254,10 +264,27 @@ class InstanceMatcher:
                 return value, source
         return None, None
 
-    def targets(self):
+    def targets(self, states):
+        """Instances carrying the target tags, in these states (filtered by EC2, not here: at 1,000 targets the
+        describe is most of the module's time, and targets already launched into are running)."""
+        if not states:
+            return []
         filters = [{"Name": f"tag:{k}", "Values": [str(v)]} for k, v in (self.params["target_tags"] or {}).items()]
-        filters.append({"Name": "instance-state-name", "Values": ["pending", "running", "stopping", "stopped"]})
+        filters.append({"Name": "instance-state-name", "Values": list(states)})
         return ec2.describe_instances(self.ec2, filters)
+
+    def tagged(self, instance):
+        tags = ec2.tags_of(instance)
+        return all(tags.get(k) == str(v) for k, v in (self.params["target_tags"] or {}).items())
+
+    def candidates(self, servers):
+        """Targets in target_states, plus any server's current recovery instance (a resumed run) in any live state."""
+        found = self.targets([s for s in self.params["target_states"] if s in LIVE_STATES])
+        recovered = {s.get("recoveryInstanceId") for s in servers if s.get("recoveryInstanceId")} - {t["InstanceId"] for t in found}
+        if recovered:
+            found += [i for i in ec2.describe_instances_by_id(self.ec2, recovered)
+                      if i["State"]["Name"] in LIVE_STATES and self.tagged(i)]
+        return found
 
     def launch_configs(self, servers):
         from concurrent.futures import ThreadPoolExecutor
@@ -274,11 +301,7 @@ class InstanceMatcher:
         for server in servers:
             name, source = self.source_name(server, origin_names)
             sources.append({"id": server["sourceServerID"], "name": name, "name_source": source})
-        all_targets = self.targets()
-        # An instance that already is a server's recovery instance (a resumed run) stays a candidate in any state.
-        recovered = {s.get("recoveryInstanceId") for s in servers if s.get("recoveryInstanceId")}
-        allowed = [t for t in all_targets if t["State"]["Name"] in params["target_states"] or t["InstanceId"] in recovered]
-        excluded = [t for t in all_targets if t not in allowed]
+        allowed = self.candidates(servers)
         result = matching.match_servers(
             sources,
             [{"id": t["InstanceId"], "name": ec2.name_of(t)} for t in allowed],
@@ -288,9 +311,14 @@ class InstanceMatcher:
             allow_unknown_override_targets=True)  # override targets are fetched below and validated like any pair
         result["pairs"] = [dict(source_server_id=p["source_id"], source_name=p["source_name"], target_instance_id=p["target_id"],
                                 method=p["method"], score=p["score"]) for p in result["pairs"]]
-        self._explain_excluded(result, excluded)
-        self._explain_untagged(result)
-        instances = {t["InstanceId"]: t for t in all_targets}
+        if self.scoped():
+            result["unmatched_targets"] = []  # still counted in summary.unmatched_targets
+        instances = {t["InstanceId"]: t for t in allowed}
+        if result["unmatched_sources"]:
+            # Only now: the tagged instances in other states (a running target explains an unmatched source).
+            excluded = [t for t in self.targets([s for s in LIVE_STATES if s not in params["target_states"]]) if t["InstanceId"] not in instances]
+            self._explain_excluded(result, excluded)
+            self._explain_untagged(result)
         override_ids = [o.get("target_instance_id") for o in params["overrides"] if o.get("target_instance_id") not in instances]
         if override_ids:
             for inst in ec2.describe_instances_by_id(self.ec2, override_ids):
@@ -318,7 +346,7 @@ class InstanceMatcher:
         if not result["unmatched_sources"] or not self.params["target_tags"]:
             return
         named = ec2.describe_instances(self.ec2, [{"Name": "tag-key", "Values": ["Name"]},
-                                                  {"Name": "instance-state-name", "Values": ["pending", "running", "stopping", "stopped"]}])
+                                                  {"Name": "instance-state-name", "Values": list(LIVE_STATES)}])
         wanted = self.params["target_tags"]
         strip = (self.params["strip_prefixes"], self.params["strip_suffixes"])
         by_name = {}
