@@ -3,7 +3,8 @@
 # Copyright: Contributors to the elastic_dr.orchestrator project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Filters that turn discovered source servers, or a failover's run record, into waves (used by the plan role)."""
+"""Filters that turn discovered source servers, or a failover's run record, into waves (used by the plan role), and
+share a plan-wide match among the waves."""
 
 from ansible.errors import AnsibleFilterError
 
@@ -88,7 +89,55 @@ def dr_recovery_instance_problems(recovery_instances, expected):
     return problems
 
 
+# What the waves use of a pair: drs_launch_into_config, drs_start_recovery, drs_job_wait (expected) and the wave record.
+PAIR_KEYS = ("source_server_id", "source_name", "target_instance_id", "target_name", "target_private_ip", "method", "score")
+
+
+def dr_match_compact(match):
+    """A drs_instance_match result small enough to keep for a whole plan: valid pairs keep PAIR_KEYS and their failed
+    (warning) checks.
+
+    Anything that is not a usable result (a failed or skipped task, an AWS error) becomes ``{}``: the waves then match
+    their own servers when they start, as without a plan-wide match.
+    """
+    match = match or {}
+    if match.get("failed") or match.get("skipped") or "pairs" not in match or match.get("errors"):
+        return {}
+    out = {k: match.get(k) or [] for k in ("invalid_pairs", "unmatched_sources", "ambiguous", "duplicates", "errors")}
+    out["pairs"] = [dict({k: p.get(k) for k in PAIR_KEYS}, checks=[c for c in p.get("checks") or [] if not c.get("passed")]) for p in match["pairs"]]
+    out["summary"] = dict(match.get("summary") or {})
+    return out
+
+
+def dr_wave_match(wave, match):
+    """The part of a plan-wide drs_instance_match result (see dr_match_compact) that concerns one wave, with the module's keys.
+
+    ``complete`` is true when every server of the wave has a valid pair: the wave can launch with these pairs (its
+    configure and start tasks check the targets again). Otherwise the wave matches again when it starts, so a fix
+    made while earlier waves ran is picked up.
+    """
+    match = match or {}
+    ids = list(dict.fromkeys((wave or {}).get("source_server_ids") or []))
+    wanted = set(ids)
+    pairs = [p for p in match.get("pairs") or [] if p.get("source_server_id") in wanted]
+    invalid = [p for p in match.get("invalid_pairs") or [] if p.get("source_server_id") in wanted]
+    unmatched = [u for u in match.get("unmatched_sources") or [] if u.get("id") in wanted]
+    ambiguous = [a for a in match.get("ambiguous") or [] if a.get("source_id") in wanted]
+    names = {a.get("normalized_name") for a in ambiguous}
+    duplicates = [d for d in match.get("duplicates") or []
+                  if (d.get("side") == "source" and wanted & set(d.get("ids") or [])) or (d.get("side") == "target" and d.get("normalized_name") in names)]
+    methods = [p.get("method") for p in pairs]
+    summary = {"sources": len(ids), "paired": len(pairs), "invalid": len(invalid), "unmatched_sources": len(unmatched),
+               "ambiguous": len(ambiguous), "match_rate": round(len(pairs) / len(ids), 4) if ids else 0.0}
+    summary.update({m: methods.count(m) for m in ("exact", "fuzzy", "override", "origin")})
+    complete = "pairs" in match and not match.get("errors") and {p.get("source_server_id") for p in pairs} == wanted
+    return {"wave": (wave or {}).get("name"), "pairs": pairs, "invalid_pairs": invalid, "unmatched_sources": unmatched,
+            "unmatched_targets": [], "ambiguous": ambiguous, "duplicates": duplicates, "errors": [], "summary": summary,
+            "complete": bool(complete)}
+
+
 class FilterModule:
     def filters(self):
         return {"dr_servers_with_tags": dr_servers_with_tags, "dr_waves_from_tags": dr_waves_from_tags,
-                "dr_failback_waves": dr_failback_waves, "dr_recovery_instance_problems": dr_recovery_instance_problems}
+                "dr_failback_waves": dr_failback_waves, "dr_recovery_instance_problems": dr_recovery_instance_problems,
+                "dr_match_compact": dr_match_compact, "dr_wave_match": dr_wave_match}

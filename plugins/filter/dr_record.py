@@ -134,10 +134,10 @@ def dr_run_record(waves, settings=None, run_id="", playbook="", planned_waves=No
 
 
 def dr_readiness_lines(results):
-    """Readable lines per wave from looped drs_instance_match results: ready count, then each problem and its fix."""
+    """Readable lines per wave from looped drs_instance_match results (or dr_wave_match slices): ready count, then each problem and its fix."""
     lines = []
     for result in results or []:
-        wave = (result.get("__readiness_wave") or result.get("item") or {}).get("name", "wave")
+        wave = result.get("wave") or (result.get("__readiness_wave") or result.get("item") or {}).get("name", "wave")
         summary = result.get("summary") or {}
         problems = dr_wave_problems(result)
         lines.append(f"{wave}: {summary.get('paired', 0)}/{summary.get('sources', 0)} servers ready to launch into their own instance"

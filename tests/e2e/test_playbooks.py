@@ -7,6 +7,7 @@ import time
 import pytest
 
 from e2e_helpers import clients, estate_snapshot, record, run_playbook
+from lab.testing import DEMO, FAST_SCALE
 
 
 def tail(proc) -> str:
@@ -119,3 +120,33 @@ def test_failback_from_a_missing_or_drill_record_fails_before_any_aws_call(lab, 
     proc = run_playbook(lab, "failback", tmp_path, dr_run_id="fb-x", dr_origin_region="us-east-1", dr_failover_run_id="no-such-run")
     assert proc.returncode != 0 and "No run record at" in proc.stdout, tail(proc)
     assert [c for c in lab.calls(before) if c["service"] == "drs"] == []
+
+
+def test_every_wave_problem_is_known_before_the_first_wave_and_clean_waves_use_the_plan_pairs(lab, tmp_path):
+    truth = lab.truth()["servers"]
+    proc = run_playbook(lab, "failover", tmp_path, dr_mode="drill", dr_run_id="planmatch-1", dr_matching={"fuzzy": True})
+    out = proc.stdout
+    first_wave = out.index("Failover wave | configure launch-into")
+    for needle in ("Matched before any wave starts:", "[invalid] search-01", "[ambiguous] report-01", "[unmatched] batch-02", "[unmatched] proxy-01"):
+        assert -1 < out.find(needle) < first_wave, f"{needle!r} not reported before the first wave:\n{out[:4000]}"
+    run = record(tmp_path, "planmatch-1")
+    assert [w["matched_at"] for w in run["waves"]] == ["wave", "wave", "wave"]  # each demo wave has a problem: matched again
+    assert {p["name"] for w in run["waves"] for p in w["problems"]} >= {"search-01", "report-01", "batch-02", "proxy-01"}
+
+    # Only the servers without a problem, on a fresh estate: every wave is complete in the plan-wide match and launches
+    # with its pairs.
+    lab.reset(estate=DEMO, time_scale=FAST_SCALE)
+    truth = lab.truth()["servers"]
+    bad = {"search-01", "report-01", "batch-01", "batch-02", "proxy-01"}
+    ids = [s["source_server_id"] for s in truth if s["name"] not in bad]
+    proc = run_playbook(lab, "failover", tmp_path, dr_mode="drill", dr_run_id="planmatch-2", dr_matching={"fuzzy": True},
+                        dr_source_server_ids=ids)
+    run = record(tmp_path, "planmatch-2")
+    assert [w["matched_at"] for w in run["waves"]] == ["plan"] * len(run["waves"]), tail(proc)
+    assert run["verdict"]["verdict"] == "PASS", run["verdict"]
+    by_id = {s["source_server_id"]: s for s in truth}
+    launched = [s for w in run["waves"] for s in w["servers"]]
+    assert sorted(s["source_server_id"] for s in launched) == sorted(ids)
+    for s in launched:
+        assert s["status"] == "launched" and s["ec2_instance_id"] == by_id[s["source_server_id"]]["target_instance_id"]
+        assert s["private_ip"] == by_id[s["source_server_id"]]["target_ip"]
