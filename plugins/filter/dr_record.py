@@ -141,7 +141,7 @@ def dr_readiness_lines(results):
         summary = result.get("summary") or {}
         problems = dr_wave_problems(result)
         lines.append(f"{wave}: {summary.get('paired', 0)}/{summary.get('sources', 0)} servers ready to launch into their own instance"
-                     + (f", {len(problems)} problems" if problems else ""))
+                     + (f", {len(problems)} problem{'s' if len(problems) > 1 else ''}" if problems else ""))
         for p in problems:
             who = p.get("name") or p.get("source_server_id") or "-"
             lines.append(f"  [{p['kind']}] {who} ({p.get('source_server_id') or '-'}): {p.get('message')} -> {p.get('remediation')}")

@@ -62,6 +62,8 @@ def test_a_wave_with_any_problem_is_incomplete_and_keeps_its_problems_only():
     lines = dr_readiness_lines([wave])
     assert lines[0] == "wave_02: 1/4 servers ready to launch into their own instance, 3 problems"
     assert any("[ambiguous] report-01" in line and "Rename one" in line for line in lines)
+    one = dr_wave_match({"name": "wave_03", "source_server_ids": ["s-1", "s-5"]}, MATCH)
+    assert dr_readiness_lines([one])[0] == "wave_03: 1/2 servers ready to launch into their own instance, 1 problem"
 
 
 def test_a_server_missing_from_the_plan_wide_match_makes_the_wave_match_again():
