@@ -351,10 +351,9 @@ class InstanceMatcher:
         strip = (self.params["strip_prefixes"], self.params["strip_suffixes"])
         by_name = {}
         for inst in named:
-            tags = ec2.tags_of(inst)
-            if all(tags.get(k) == str(v) for k, v in wanted.items()):
+            if self.tagged(inst):
                 continue
-            by_name.setdefault(matching.normalize_name(tags.get("Name"), *strip), []).append(inst["InstanceId"])
+            by_name.setdefault(matching.normalize_name(ec2.name_of(inst), *strip), []).append(inst["InstanceId"])
         tag_text = " ".join(f"{k}={v}" for k, v in wanted.items())
         for entry in result["unmatched_sources"]:
             hits = by_name.get(matching.normalize_name(entry.get("name") or "", *strip))

@@ -131,10 +131,10 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils import drs
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils import ec2
+from ansible_collections.elastic_dr.orchestrator.plugins.module_utils import replication_wait
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils import validation
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.errors import error_code
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.modules import AnsibleElasticDrAWSModule
-from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.polling import Deadline
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.session import ASSUME_ROLE_SPEC
 
 TAG = "elastic_dr:reprotects"
@@ -151,15 +151,20 @@ class Reprotect:
         role = self.params.get("recovery_assume_role")
         return self.module.clients.client("drs", region, assume_role=role) if role else self.module.clients.client("drs", region)
 
-    def forward_of(self, failback_server):
-        parsed = drs.parse_arn(failback_server.get("reversedDirectionSourceServerArn"))
-        if not parsed or parsed[2] != "source-server":
-            return None, None
-        region, _account, _kind, sid = parsed
-        found = drs.describe_source_servers(self.recovery_client(region), [sid])
-        return (found[0] if found else None), region
+    def forwards(self, failback_servers):
+        """{failback server ID: (its FAILOVER-direction source server, Region)}: one describe per recovery Region."""
+        wanted = {}
+        for server in failback_servers.values():
+            parsed = drs.parse_arn(server.get("reversedDirectionSourceServerArn"))
+            if parsed and parsed[2] == "source-server":
+                wanted.setdefault(parsed[0], {})[parsed[3]] = server["sourceServerID"]
+        found = {}
+        for region, ids in wanted.items():
+            for forward in drs.describe_source_servers(self.recovery_client(region), list(ids)):
+                found[ids[forward["sourceServerID"]]] = (forward, region)
+        return found
 
-    def one(self, rid, ri, failback_servers, running):
+    def one(self, rid, ri, failback_servers, forwards, running):
         entry = {"recovery_instance_id": rid, "changed": False}
         if ri is None:
             return dict(entry, error=f"Recovery instance {rid} does not exist in {self.module.region}.",
@@ -168,19 +173,19 @@ class Reprotect:
         if not failback or failback.get("replicationDirection") != "FAILBACK":
             return dict(entry, error=f"{rid} is not a failback recovery instance (its source server is not FAILBACK-direction).",
                         remediation="Re-protect only instances launched by a failback; protect other instances with the replication agent.")
-        forward, region = self.forward_of(failback)
+        forward, region = forwards.get(ri["sourceServerID"], (None, None))
         if forward is None:
             return dict(entry, error=f"The FAILOVER-direction source server of {ri['sourceServerID']} no longer exists.",
                         remediation="Install the replication agent on the instance to protect it as a new source server.")
         entry.update(source_server_id=forward["sourceServerID"], source_region=region)
         if (ri.get("tags") or {}).get(TAG) == forward["sourceServerID"]:
-            return self.describe(entry, forward)
+            return entry
         if ri.get("ec2InstanceID") not in running:
             return dict(entry, error=f"The EC2 instance of {rid} is not running.",
                         remediation="Start it: DRS replicates only from a running instance.")
         entry["changed"] = True
         if self.module.check_mode:
-            return self.describe(entry, forward)
+            return entry
         try:
             drs.reverse_replication(self.client, rid)
         except AnsibleAWSError as e:
@@ -190,44 +195,27 @@ class Reprotect:
                 return dict(entry, changed=False, error=f"{e.message}: {e.exception}", remediation=validation.remediation_for(error_code(e)))
             entry["changed"] = False  # already replicating from it: re-protected by an earlier run
         drs.tag_resource(self.client, ri["arn"], {TAG: forward["sourceServerID"]})
-        return self.describe(entry, drs.describe_source_servers(self.recovery_client(region), [forward["sourceServerID"]])[0])
-
-    @staticmethod
-    def describe(entry, server):
-        entry.update(replication_state=(server.get("dataReplicationInfo") or {}).get("dataReplicationState"),
-                     lag_seconds=validation.lag_seconds(server))
         return entry
 
-    def wait(self, entries):
-        todo = [e for e in entries if e.get("source_server_id") and not e.get("error")]
-        deadline = Deadline(self.params["wait_timeout"], self.params["poll_interval"])
-        while True:
-            for region in {e["source_region"] for e in todo}:
-                ids = [e["source_server_id"] for e in todo if e["source_region"] == region]
-                current = {s["sourceServerID"]: s for s in drs.describe_source_servers(self.recovery_client(region), ids)}
-                for e in todo:
-                    if e["source_server_id"] in current:
-                        self.describe(e, current[e["source_server_id"]])
-            todo = [e for e in todo if not (e.get("replication_state") == "CONTINUOUS" and e.get("lag_seconds") is not None
-                                            and e["lag_seconds"] <= self.params["max_lag_seconds"])]
-            if not todo:
-                return
-            if not deadline.sleep():
-                for e in todo:
-                    e.update(error=f"{e['source_server_id']} is {e.get('replication_state')} with lag {e.get('lag_seconds')} s "
-                                   f"after {self.params['wait_timeout']} s.",
-                             remediation="Check the instance's network path to the recovery Region's DRS endpoint (TCP 443) and wait longer (wait_timeout).")
-                return
-
     def run(self):
-        rids = list(dict.fromkeys(self.params["recovery_instance_ids"]))
+        params = self.params
+        rids = list(dict.fromkeys(params["recovery_instance_ids"]))
         ris = {r["recoveryInstanceID"]: r for r in drs.describe_recovery_instances(self.client, rids)}
         failback_servers = {s["sourceServerID"]: s for s in drs.describe_source_servers(self.client, [r["sourceServerID"] for r in ris.values()])}
+        forwards = self.forwards(failback_servers)
         instances = ec2.describe_instances_by_id(self.module.clients.client("ec2"), [r.get("ec2InstanceID") for r in ris.values()])
         running = {i["InstanceId"] for i in instances if i.get("State", {}).get("Name") == "running"}
-        entries = [self.one(rid, ris.get(rid), failback_servers, running) for rid in rids]
-        if self.params["wait"] and not self.module.check_mode:
-            self.wait(entries)
+        entries = [self.one(rid, ris.get(rid), failback_servers, forwards, running) for rid in rids]
+        protected = [e for e in entries if e.get("source_server_id") and not e.get("error")]
+        if params["wait"] and not self.module.check_mode:
+            behind = replication_wait.wait_until_caught_up(protected, self.recovery_client, "source_server_id", "source_region",
+                                                           params["max_lag_seconds"], params["wait_timeout"], params["poll_interval"])
+            for e in behind:
+                e.update(error=f"{e['source_server_id']} is {e.get('replication_state')} with lag {e.get('lag_seconds')} s "
+                               f"after {params['wait_timeout']} s.",
+                         remediation="Check the instance's network path to the recovery Region's DRS endpoint (TCP 443) and wait longer (wait_timeout).")
+        else:
+            replication_wait.refresh(protected, self.recovery_client, "source_server_id", "source_region")
         return entries
 
 

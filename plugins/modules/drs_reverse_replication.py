@@ -106,10 +106,10 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils import drs
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils import ec2
+from ansible_collections.elastic_dr.orchestrator.plugins.module_utils import replication_wait
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils import validation
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.errors import error_code
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.modules import AnsibleElasticDrAWSModule
-from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.polling import Deadline
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.session import ASSUME_ROLE_SPEC
 
 check = validation.check
@@ -305,31 +305,16 @@ class Reverser:
                                   remediation="See instances[].remediation.", **out)
         self.module.exit_json(**out)
 
-    def caught_up(self, entry):
-        lag = entry.get("lag_seconds")
-        return entry.get("replication_state") == "CONTINUOUS" and lag is not None and lag <= self.params["max_lag_seconds"]
-
     def wait(self, entries):
         params = self.params
-        todo = [e for e in entries if e.get("reversed_source_server_id") and not e.get("error")]
-        deadline = Deadline(params["wait_timeout"], params["poll_interval"])
-        while todo:
-            for region in {e["reversed_region"] for e in todo}:
-                ids = [e["reversed_source_server_id"] for e in todo if e["reversed_region"] == region]
-                current = {s["sourceServerID"]: s for s in drs.describe_source_servers(self.origin_client("drs", region), ids)}
-                for e in todo:
-                    server = current.get(e["reversed_source_server_id"])
-                    if server:
-                        e["replication_state"] = (server.get("dataReplicationInfo") or {}).get("dataReplicationState")
-                        e["lag_seconds"] = validation.lag_seconds(server)
-            todo = [e for e in todo if not self.caught_up(e)]
-            if todo and not deadline.sleep():
-                for e in todo:
-                    e.update(error=f"Reversed server {e['reversed_source_server_id']} is {e['replication_state']} with lag "
-                                   f"{e['lag_seconds']} s after {params['wait_timeout']} s.",
-                             remediation="Check the recovery instance's network path to the origin Region's DRS endpoint (TCP 443) "
-                                         "and wait longer (wait_timeout).")
-                return
+        behind = replication_wait.wait_until_caught_up(
+            [e for e in entries if e.get("reversed_source_server_id") and not e.get("error")], lambda region: self.origin_client("drs", region),
+            "reversed_source_server_id", "reversed_region", params["max_lag_seconds"], params["wait_timeout"], params["poll_interval"])
+        for e in behind:
+            e.update(error=f"Reversed server {e['reversed_source_server_id']} is {e['replication_state']} with lag "
+                           f"{e['lag_seconds']} s after {params['wait_timeout']} s.",
+                     remediation="Check the recovery instance's network path to the origin Region's DRS endpoint (TCP 443) "
+                                 "and wait longer (wait_timeout).")
 
 
 def main():
