@@ -48,3 +48,22 @@ def run_task(lab: Lab, tmp_path: Path, module: str, args: dict, check: bool = Fa
     proc = subprocess.run(cmd, cwd=tmp_path, env=ansible_env(lab), capture_output=True, text=True, timeout=180)
     assert out.exists(), proc.stdout[-3000:] + proc.stderr[-2000:]
     return json.loads(out.read_text())
+
+
+def store_reviewed_pairs(lab: Lab, report_root: Path, accept_fuzzy: bool = True, region: str = "us-west-2", **extra) -> subprocess.CompletedProcess:
+    """What an operator does before a failover: the pair playbook with dr_pair_apply, accepting (when ``accept_fuzzy``) the
+    fuzzy proposals the estate's ground truth marks as right (``expect: fuzzy``), as a reviewed proposals file would.
+
+    Returns the finished ansible-playbook process (rc 2 when some servers are left without a pair, as on the demo estate).
+    """
+    report_root = Path(report_root)
+    report_root.mkdir(parents=True, exist_ok=True)
+    approved = report_root / "approved-pairs.yml"
+    proposals = [{"source_server_id": s["source_server_id"], "target_instance_id": s["target_instance_id"], "accept": True}
+                 for s in lab.truth()["servers"] if accept_fuzzy and s.get("expect") == "fuzzy" and s.get("target_instance_id")]
+    approved.write_text(yaml.safe_dump({"proposals": proposals}))
+    params = {"dr_region": region, "dr_report_root": str(report_root), "dr_pair_apply": True, "dr_pair_approved_file": str(approved), **extra}
+    cmd = [str(BIN / "ansible-playbook"), "elastic_dr.orchestrator.pair", "-e", json.dumps(params)]
+    proc = subprocess.run(cmd, cwd=ROOT, env=ansible_env(lab), capture_output=True, text=True, timeout=300)
+    assert "PLAY RECAP" in proc.stdout, proc.stdout[-3000:] + proc.stderr[-2000:]
+    return proc

@@ -2,9 +2,11 @@
 """`make demo`: the main job on the embedded default.
 
 Starts the local lab (DRS + EC2) on the demo estate, then runs, as a DR engineer would:
-readiness (changes nothing) -> drill (and its clean-up: the estate is left as it was) -> failover
-(recovery into the pre-provisioned instances) -> failback (into the original instances, re-protected, then clean-up),
-and prints where the reports are. Everything goes
+pair (review: every proposed pair with its evidence, nothing changed) -> the review (the demo accepts the fuzzy proposals
+whose evidence corroborates them, as an engineer would after checking) -> pair with dr_pair_apply (the reviewed pairs are
+stored in DRS) -> readiness (changes nothing) -> drill from the stored pairs (and its clean-up: the estate is left as it
+was) -> failover (recovery into the pre-provisioned instances) -> failback (into the original instances, re-protected,
+then clean-up), and prints where the reports are. Everything goes
 through `ansible-playbook` and the collection's playbooks, unchanged, against the lab's endpoint.
 """
 
@@ -17,6 +19,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -46,10 +50,21 @@ def main() -> int:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     with Lab(args.estate, time_scale=args.time_scale, log_path=str(ROOT / "reports/lab.log")) as lab:
         print(f"lab ready on {lab.url} in {lab.startup_s:.2f} s (estate {Path(args.estate).name}, time x{args.time_scale:g})")
-        common = {"dr_region": "us-west-2", "dr_matching": {"fuzzy": True}, "dr_poll_interval": 1, "dr_progress_interval": 5,
-                  "dr_rto_target_minutes": 30}
+        common = {"dr_region": "us-west-2", "dr_poll_interval": 1, "dr_progress_interval": 5, "dr_rto_target_minutes": 30}
         results = {}
-        results["readiness"] = playbook(lab, "readiness", dr_region="us-west-2", dr_matching={"fuzzy": True})
+        results["pair"] = playbook(lab, "pair", dr_region="us-west-2", dr_run_id=f"demo-pair-{stamp}")
+        proposals_file = ROOT / "reports" / f"demo-pair-{stamp}" / "proposals.yml"
+        review = yaml.safe_load(proposals_file.read_text())
+        print("\nThe review (an engineer checks each proposal's machine; the demo accepts those the evidence corroborates):")
+        for proposal in review["proposals"]:
+            proposal["accept"] = bool(proposal["acceptable"])
+            print(f"  {'ACCEPT' if proposal['accept'] else 'REJECT'} {proposal['source_name']} -> {proposal['target_instance_id']} "
+                  f"{proposal['target_name']} [{proposal['evidence']}]")
+        approved = ROOT / "reports" / f"demo-pair-{stamp}" / "approved.yml"
+        approved.write_text(yaml.safe_dump(review, sort_keys=False))
+        results["pair apply"] = playbook(lab, "pair", dr_region="us-west-2", dr_run_id=f"demo-pair-apply-{stamp}", dr_pair_apply=True,
+                                         dr_pair_approved_file=str(approved))
+        results["readiness"] = playbook(lab, "readiness", dr_region="us-west-2")
         results["drill"] = playbook(lab, "drill", dr_run_id=f"demo-drill-{stamp}", **common)
         results["failover"] = playbook(lab, "failover", dr_mode="recovery", dr_run_id=f"demo-failover-{stamp}", **common)
         # In a real disaster the originals are down; in the lab they still run, so the failback stops them first.
@@ -60,10 +75,12 @@ def main() -> int:
     print("\nDemo finished.")
     for name, rc in results.items():
         print(f"  {name:<10} exit {rc}")
+    print(f"  pairing review: reports/demo-pair-{stamp}/pairs.html   stored: reports/demo-pair-apply-{stamp}/pairs.html")
     for run in (f"demo-drill-{stamp}", f"demo-failover-{stamp}", f"demo-failback-{stamp}"):
         print(f"  report: reports/{run}/report.html   record: reports/{run}/run.json")
-    print("The demo estate is imperfect on purpose: the reports list each unmatched, ambiguous or invalid server with "
-          "its remediation instead of guessing. Exit codes 2 mean the run verdict was FAIL or PARTIAL problems remain.")
+    print("The demo estate is imperfect on purpose: the pairing review and the reports list each unmatched, ambiguous, blocked or "
+          "invalid server with its remediation instead of guessing, and the failover launches only the stored, reviewed pairs. "
+          "Exit code 2 means problems remain (pair apply: servers left without a pair; runs: verdict FAIL or PARTIAL).")
     return 0 if results["readiness"] == 0 else 1
 
 

@@ -90,7 +90,10 @@ def dr_recovery_instance_problems(recovery_instances, expected):
 
 
 # What the waves use of a pair: drs_launch_into_config, drs_start_recovery, drs_job_wait (expected) and the wave record.
-PAIR_KEYS = ("source_server_id", "source_name", "target_instance_id", "target_name", "target_private_ip", "method", "score")
+PAIR_KEYS = ("source_server_id", "source_name", "target_instance_id", "target_name", "target_private_ip", "method", "score",
+             "stored_target_instance_id", "launch_config_in_place")
+# The per-server lists of a drs_instance_match result (every entry keyed by source_server_id).
+SERVER_LISTS = ("invalid_pairs", "unmatched_sources", "ambiguous", "blocked", "proposals")
 
 
 def dr_match_compact(match):
@@ -103,7 +106,7 @@ def dr_match_compact(match):
     match = match or {}
     if match.get("failed") or match.get("skipped") or "pairs" not in match or match.get("errors"):
         return {}
-    out = {k: match.get(k) or [] for k in ("invalid_pairs", "unmatched_sources", "ambiguous", "duplicates", "errors")}
+    out = {k: match.get(k) or [] for k in SERVER_LISTS + ("duplicates", "errors")}
     out["pairs"] = [dict({k: p.get(k) for k in PAIR_KEYS}, checks=[c for c in p.get("checks") or [] if not c.get("passed")]) for p in match["pairs"]]
     out["summary"] = dict(match.get("summary") or {})
     return out
@@ -120,24 +123,42 @@ def dr_wave_match(wave, match):
     ids = list(dict.fromkeys((wave or {}).get("source_server_ids") or []))
     wanted = set(ids)
     pairs = [p for p in match.get("pairs") or [] if p.get("source_server_id") in wanted]
-    invalid = [p for p in match.get("invalid_pairs") or [] if p.get("source_server_id") in wanted]
-    unmatched = [u for u in match.get("unmatched_sources") or [] if u.get("id") in wanted]
-    ambiguous = [a for a in match.get("ambiguous") or [] if a.get("source_id") in wanted]
-    names = {a.get("normalized_name") for a in ambiguous}
-    duplicates = [d for d in match.get("duplicates") or []
-                  if (d.get("side") == "source" and wanted & set(d.get("ids") or [])) or (d.get("side") == "target" and d.get("normalized_name") in names)]
+    lists = {k: [e for e in match.get(k) or [] if e.get("source_server_id") in wanted] for k in SERVER_LISTS}
+    invalid, unmatched, ambiguous = lists["invalid_pairs"], lists["unmatched_sources"], lists["ambiguous"]
+    candidates = {c.get("target_instance_id") for a in ambiguous for c in a.get("candidates") or []}
+    duplicates = [d for d in match.get("duplicates") or [] if (wanted | candidates) & set(d.get("ids") or [])]
     methods = [p.get("method") for p in pairs]
     summary = {"sources": len(ids), "paired": len(pairs), "invalid": len(invalid), "unmatched_sources": len(unmatched),
-               "ambiguous": len(ambiguous), "match_rate": round(len(pairs) / len(ids), 4) if ids else 0.0}
-    summary.update({m: methods.count(m) for m in ("exact", "fuzzy", "override", "origin")})
+               "ambiguous": len(ambiguous), "blocked": len(lists["blocked"]), "proposals": len(lists["proposals"]),
+               "match_rate": round(len(pairs) / len(ids), 4) if ids else 0.0}
+    summary.update({m: methods.count(m) for m in ("exact", "fuzzy", "override", "stored", "origin")})
     complete = "pairs" in match and not match.get("errors") and {p.get("source_server_id") for p in pairs} == wanted
     return {"wave": (wave or {}).get("name"), "pairs": pairs, "invalid_pairs": invalid, "unmatched_sources": unmatched,
-            "unmatched_targets": [], "ambiguous": ambiguous, "duplicates": duplicates, "errors": [], "summary": summary,
-            "complete": bool(complete)}
+            "unmatched_targets": [], "ambiguous": ambiguous, "blocked": lists["blocked"], "proposals": lists["proposals"],
+            "duplicates": duplicates, "errors": [], "summary": summary, "complete": bool(complete)}
+
+
+def dr_accepted_pairs(content, source="the approved-pairs file"):
+    """The pairs an operator accepted in a proposals file written by the pair playbook (``accept: true``), as
+    ``[{source_server_id, target_instance_id}]``."""
+    if not isinstance(content, dict) or not isinstance(content.get("proposals"), list):
+        raise AnsibleFilterError(f"{source} has no 'proposals' list: pass the proposals.yml a pair run wrote "
+                                 "(reports/<run_id>/proposals.yml), with accept: true on the pairs you checked.")
+    accepted = []
+    for position, item in enumerate(content["proposals"]):
+        if not isinstance(item, dict) or not item.get("source_server_id") or not item.get("target_instance_id"):
+            raise AnsibleFilterError(f"{source}: proposals[{position}] needs source_server_id and target_instance_id.")
+        accept = item.get("accept", False)
+        if not isinstance(accept, bool):
+            raise AnsibleFilterError(f"{source}: proposals[{position}].accept must be true or false, got {accept!r}.")
+        if accept:
+            accepted.append({"source_server_id": str(item["source_server_id"]), "target_instance_id": str(item["target_instance_id"])})
+    return accepted
 
 
 class FilterModule:
     def filters(self):
         return {"dr_servers_with_tags": dr_servers_with_tags, "dr_waves_from_tags": dr_waves_from_tags,
                 "dr_failback_waves": dr_failback_waves, "dr_recovery_instance_problems": dr_recovery_instance_problems,
-                "dr_match_compact": dr_match_compact, "dr_wave_match": dr_wave_match}
+                "dr_match_compact": dr_match_compact, "dr_wave_match": dr_wave_match,
+                "dr_accepted_pairs": dr_accepted_pairs}

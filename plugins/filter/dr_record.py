@@ -34,6 +34,10 @@ def dr_wave_servers(servers, names=None, jobs=None, critical=None, planned_ids=N
     return out
 
 
+# Problem kinds that mean a server had no usable pair.
+PAIRING_KINDS = ("unmatched", "ambiguous", "invalid", "blocked", "proposal")
+
+
 def _problem(kind, severity, sid, name, message, remediation):
     return {"kind": kind, "severity": severity, "source_server_id": sid, "name": name, "message": message, "remediation": remediation}
 
@@ -42,10 +46,13 @@ def dr_wave_problems(match, start=None, servers=None, error="", error_remediatio
     """Every problem of a wave, each with its remediation: unmatched, ambiguous, invalid, refused, failed, mismatched."""
     match = match or {}
     problems = []
-    for item in match.get("unmatched_sources") or []:
-        problems.append(_problem("unmatched", "error", item.get("id"), item.get("name"), item.get("reason"), item.get("remediation")))
-    for item in match.get("ambiguous") or []:
-        problems.append(_problem("ambiguous", "error", item.get("source_id"), item.get("source_name"), item.get("reason"), item.get("remediation")))
+    for kind, key in (("unmatched", "unmatched_sources"), ("ambiguous", "ambiguous"), ("blocked", "blocked")):
+        for item in match.get(key) or []:
+            problems.append(_problem(kind, "error", item.get("source_server_id"), item.get("source_name"), item.get("reason"), item.get("remediation")))
+    for item in match.get("proposals") or []:
+        problems.append(_problem("proposal", "error", item.get("source_server_id"), item.get("source_name"),
+                                 f"Only a fuzzy proposal ({item.get('target_instance_id')} {item.get('target_name')!s}, score {item.get('score')}) "
+                                 "pairs this server, and it was not accepted.", item.get("remediation")))
     for item in match.get("invalid_pairs") or []:
         failed = [c for c in item.get("checks") or [] if not c.get("passed") and c.get("severity") == "error"]
         problems.append(_problem("invalid", "error", item.get("source_server_id"), item.get("source_name"),
@@ -120,7 +127,7 @@ def dr_run_record(waves, settings=None, run_id="", playbook="", planned_waves=No
         "identity_verified": sum(1 for s in servers if s.get("identity_preserved") is True),
         "ip_verified": sum(1 for s in servers if s.get("ip_preserved") is True),
         "problems": sum(len(w.get("problems") or []) for w in out_waves),
-        "unmatched": sum(1 for w in out_waves for p in w.get("problems") or [] if p.get("kind") in ("unmatched", "ambiguous", "invalid")),
+        "unmatched": sum(1 for w in out_waves for p in w.get("problems") or [] if p.get("kind") in PAIRING_KINDS),
         "rto_s": run_rto,
         "rto_target_s": target * 60 if target else None,
         "rto_met": (run_rto is not None and run_rto <= target * 60) if target else None,
@@ -133,16 +140,25 @@ def dr_run_record(waves, settings=None, run_id="", playbook="", planned_waves=No
     }
 
 
-def dr_readiness_lines(results):
-    """Readable lines per wave from looped drs_instance_match results (or dr_wave_match slices): ready count, then each problem and its fix."""
+def dr_pair_warnings(match):
+    """Warnings of valid pairs (failed warning checks: a pair not reviewed, a running target that is its own recovery instance)."""
+    return [_problem("warning", "warning", p.get("source_server_id"), p.get("source_name"), c.get("message"), c.get("remediation"))
+            for p in (match or {}).get("pairs") or [] for c in p.get("checks") or [] if not c.get("passed") and c.get("severity") == "warning"]
+
+
+def dr_readiness_lines(results, warnings=False):
+    """Readable lines per wave from looped drs_instance_match results (or dr_wave_match slices): ready count, then each problem and its fix
+    (and, with ``warnings``, each warning of a valid pair)."""
     lines = []
     for result in results or []:
         wave = result.get("wave") or (result.get("__readiness_wave") or result.get("item") or {}).get("name", "wave")
         summary = result.get("summary") or {}
         problems = dr_wave_problems(result)
+        cautions = dr_pair_warnings(result) if warnings else []
         lines.append(f"{wave}: {summary.get('paired', 0)}/{summary.get('sources', 0)} servers ready to launch into their own instance"
-                     + (f", {len(problems)} problem{'s' if len(problems) > 1 else ''}" if problems else ""))
-        for p in problems:
+                     + (f", {len(problems)} problem{'s' if len(problems) > 1 else ''}" if problems else "")
+                     + (f", {len(cautions)} warning{'s' if len(cautions) > 1 else ''}" if cautions else ""))
+        for p in problems + cautions:
             who = p.get("name") or p.get("source_server_id") or "-"
             lines.append(f"  [{p['kind']}] {who} ({p.get('source_server_id') or '-'}): {p.get('message')} -> {p.get('remediation')}")
     return lines

@@ -16,7 +16,7 @@ from html import escape
 LAUNCHED = "launched"
 BAD_STATES = ("failed", "identity_mismatch", "ip_mismatch")
 WAIT_STATES = ("in_progress", "pending")
-UNMATCHED_KINDS = ("unmatched", "ambiguous", "invalid")
+UNMATCHED_KINDS = ("unmatched", "ambiguous", "invalid", "blocked", "proposal")
 MAX_ROWS_PER_WAVE = 200
 MAX_NAMES_IN_REASON = 5
 
@@ -25,6 +25,8 @@ DEFAULT_REMEDIATION = {
                  "then run again with the same run ID.",
     "ambiguous": "Make the Name unique on both sides or add an override pair; then run again with the same run ID.",
     "invalid": "Fix the failed pair checks named in the message; then run again with the same run ID.",
+    "blocked": "The evidence contradicts this pair (see the message): fix the tags or add an override pair with the pair playbook.",
+    "proposal": "Review the proposal with the pair playbook and accept it there, or add an override pair.",
     "refused": "Fix the cause named in the message; then run again with the same run ID.",
     "failed": "Read the DRS job log for this server, fix the cause, then start a new job for it.",
     "mismatch": "Check the launch configuration of the server (drs_launch_into_config) and the ENI of the target instance.",

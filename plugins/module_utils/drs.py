@@ -176,6 +176,11 @@ def tag_resource(client, resource_arn, tags):
     client.tag_resource(resourceArn=resource_arn, tags=dict(tags), aws_retry=True)
 
 
+@DRSErrorHandler.common_error_handler("untag DRS resource {resource_arn}")
+def untag_resource(client, resource_arn, tag_keys):
+    client.untag_resource(resourceArn=resource_arn, tagKeys=list(tag_keys), aws_retry=True)
+
+
 def parse_arn(value):
     """(Region, account, kind, ID) of a DRS ARN (arn:aws:drs:<region>:<account>:<kind>/<id>), else None."""
     parts = str(value or "").split(":", 5)

@@ -55,6 +55,19 @@ options:
     description: Check each target before configuring it; a server whose target fails an error check is not configured.
     type: bool
     default: true
+  record_review:
+    description:
+      - Record each applied pair on its source server as the reviewed pair (tags C(elastic_dr:pair-target), C(elastic_dr:pair-ip),
+        C(elastic_dr:pair-name), C(elastic_dr:pair-method), C(elastic_dr:pair-reviewed)); M(elastic_dr.orchestrator.drs_instance_match)
+        measures drift against it and a failover uses a stored pair only while it holds.
+      - Set by the C(pair) playbook. Each pair should carry C(target_private_ip), C(target_name) and C(method) as
+        M(elastic_dr.orchestrator.drs_instance_match) returns them. With O(state=absent) the tags are removed.
+    type: bool
+    default: false
+  review_id:
+    description: The value of the C(elastic_dr:pair-reviewed) tag (for example the pair run's ID); written only when a pair's record changes.
+    type: str
+    default: ''
   max_workers:
     description: Parallel DRS calls.
     type: int
@@ -105,6 +118,7 @@ servers:
     before: {description: Launch configuration before (snake_case)., type: dict, returned: when readable}
     after: {description: "Launch configuration after the update (predicted in check mode).", type: dict, returned: when readable}
     checks: {description: Target prerequisite checks., type: list, elements: dict, returned: when validated}
+    review: {description: "The reviewed-pair tags written (or that would be, in check mode), with O(record_review).", type: dict, returned: when written}
     error: {description: Why this server was not configured., type: str, returned: on failure}
     remediation: {description: What to do about the error., type: str, returned: on failure}
   sample:
@@ -129,6 +143,12 @@ from ansible_collections.elastic_dr.orchestrator.plugins.module_utils import ec2
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils import validation
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.errors import error_code
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.modules import AnsibleElasticDrAWSModule
+from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.pair_discovery import PAIR_TAGS
+from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.pair_discovery import PAIR_TAG_IP
+from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.pair_discovery import PAIR_TAG_METHOD
+from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.pair_discovery import PAIR_TAG_NAME
+from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.pair_discovery import PAIR_TAG_REVIEWED
+from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.pair_discovery import PAIR_TAG_TARGET
 
 MANAGED = ("launchIntoInstanceProperties", "copyPrivateIp", "copyTags", "launchDisposition", "recoveryMode",
            "targetInstanceTypeRightSizingMethod")
@@ -203,6 +223,45 @@ class LaunchIntoConfigurator:
             if bad:
                 entry.update(error="; ".join(c["message"] for c in bad), remediation=" ".join(c["remediation"] for c in bad))
 
+    def _review(self, pairs, results):
+        """Write (or remove, state=absent) the reviewed-pair tags of each configured server whose record differs."""
+        by_sid = {p["source_server_id"]: p for p in pairs}
+        ok = [sid for sid, entry in results.items() if not entry.get("error")]
+        servers = {s["sourceServerID"]: s for s in drs.describe_source_servers(self.client, ok)}
+        todo = []
+        for sid in ok:
+            server = servers.get(sid)
+            if server is None:
+                continue
+            have = {k: v for k, v in (server.get("tags") or {}).items() if k in PAIR_TAGS}
+            if self.params["state"] == "absent":
+                if have:
+                    todo.append((sid, server["arn"], None, sorted(have)))
+                continue
+            pair = by_sid[sid]
+            method = pair.get("method") or "override"
+            if method == "stored" and have.get(PAIR_TAG_TARGET) == pair["target_instance_id"] and have.get(PAIR_TAG_METHOD):
+                method = have[PAIR_TAG_METHOD]  # a stored pair keeps the method it was reviewed with
+            want = {PAIR_TAG_TARGET: pair["target_instance_id"], PAIR_TAG_IP: pair.get("target_private_ip") or "",
+                    PAIR_TAG_NAME: (pair.get("target_name") or "")[:256], PAIR_TAG_METHOD: method}
+            if any(have.get(k, "") != v for k, v in want.items()):
+                want[PAIR_TAG_REVIEWED] = self.params["review_id"] or "reviewed"
+                todo.append((sid, server["arn"], want, None))
+        for sid, arn, tags, remove in todo:
+            results[sid]["review"] = tags or {k: None for k in remove}
+            results[sid]["changed"] = True
+            if self.module.check_mode:
+                continue
+            try:
+                if tags:
+                    drs.tag_resource(self.client, arn, tags)
+                else:
+                    drs.untag_resource(self.client, arn, remove)
+            except AnsibleAWSError as err:
+                code = error_code(err)
+                results[sid].update(error=f"The pair was configured but its review record was not written: {err.message}",
+                                    remediation=validation.remediation_for(code) + " Then run the pair playbook again.", error_code=code)
+
     def _read(self, sid):
         return sid, drs.get_launch_configuration(self.client, sid)
 
@@ -261,6 +320,8 @@ class LaunchIntoConfigurator:
                                             remediation=validation.remediation_for(code), error_code=code)
                     else:
                         results[sid]["after"] = snake(after)
+        if params["record_review"]:
+            self._review(pairs, results)
         servers = [results[sid] for sid in order]
         failed = [s for s in servers if s.get("error")]
         changed = [s for s in servers if s["changed"]]
@@ -290,6 +351,8 @@ def main():
         copy_private_ip=dict(type="bool"),
         copy_tags=dict(type="bool"),
         validate_targets=dict(type="bool", default=True),
+        record_review=dict(type="bool", default=False),
+        review_id=dict(type="str", default=""),
         max_workers=dict(type="int", default=8),
     )
     module = AnsibleElasticDrAWSModule(argument_spec=argument_spec, supports_check_mode=True)

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from e2e_helpers import clients, estate_snapshot, record, run_playbook
-from lab.testing import DEMO, FAST_SCALE
+from lab.testing import DEMO, FAST_SCALE, store_reviewed_pairs
 
 
 def tail(proc) -> str:
@@ -15,12 +15,16 @@ def tail(proc) -> str:
 
 
 def test_readiness_changes_nothing_and_reports_every_problem(lab, tmp_path):
+    proc = run_playbook(lab, "readiness", tmp_path)
+    assert proc.returncode == 0, tail(proc)
+    assert "wave_01: 0/8" in proc.stdout and "[unmatched] db-01" in proc.stdout and "elastic_dr.orchestrator.pair" in proc.stdout, tail(proc)
+    store_reviewed_pairs(lab, tmp_path / "pairing")
     seq = lab.last_seq()
-    proc = run_playbook(lab, "readiness", tmp_path, dr_matching={"fuzzy": True})
+    proc = run_playbook(lab, "readiness", tmp_path)
     assert proc.returncode == 0, tail(proc)
     assert [c for c in lab.calls(seq) if c["mutating"]] == []
     out = proc.stdout
-    for needle in ("wave_01: 7/8", "wave_02:", "wave_03:", "[ambiguous] report-01", "[unmatched] batch-02", "Stop i-", "[invalid] search-01",
+    for needle in ("wave_01: 7/8", "wave_02:", "wave_03:", "[ambiguous] report-01", "[unmatched] batch-02", "Stop i-", "[blocked] search-01",
                    "AWSDRS=AllowLaunchingIntoThisInstance"):
         assert needle in out, f"{needle!r} missing from readiness output:\n{out[-3000:]}"
 
@@ -34,8 +38,9 @@ def test_only_the_waves_asked_for_and_an_unknown_wave_is_refused(lab, tmp_path):
 
 
 def test_drill_leaves_the_estate_as_it_found_it(lab, tmp_path):
+    store_reviewed_pairs(lab, tmp_path / "pairing")
     before = estate_snapshot(lab)
-    proc = run_playbook(lab, "drill", tmp_path, dr_run_id="drill-1", dr_matching={"fuzzy": True})
+    proc = run_playbook(lab, "drill", tmp_path, dr_run_id="drill-1")
     run = record(tmp_path, "drill-1")
     assert run["summary"]["launched"] >= 18, tail(proc)
     assert run["summary"]["identity_verified"] == run["summary"]["launched"]
@@ -47,6 +52,7 @@ def test_drill_leaves_the_estate_as_it_found_it(lab, tmp_path):
 
 def test_failover_then_failback_round_trip_keeps_identity(lab, tmp_path):
     truth = {s["source_server_id"]: s for s in lab.truth()["servers"]}
+    store_reviewed_pairs(lab, tmp_path / "pairing")
     proc = run_playbook(lab, "failover", tmp_path, dr_mode="recovery", dr_run_id="fo-1")
     run = record(tmp_path, "fo-1")
     launched = [s for w in run["waves"] for s in w["servers"] if s["status"] == "launched"]
@@ -83,6 +89,7 @@ def test_failover_then_failback_round_trip_keeps_identity(lab, tmp_path):
 
 
 def test_interrupted_run_resumes_without_duplicate_jobs(lab, tmp_path):
+    store_reviewed_pairs(lab, tmp_path / "pairing")
     lab.set_scale(20)  # slow enough to interrupt in the middle of a wave
     seq = lab.last_seq()
     proc = run_playbook(lab, "failover", tmp_path, background=True, dr_mode="drill", dr_run_id="resume-1")
@@ -104,6 +111,7 @@ def test_interrupted_run_resumes_without_duplicate_jobs(lab, tmp_path):
 @pytest.mark.parametrize("policy,later_waves_run", [("stop", False), ("continue", True)])
 def test_failure_policy(lab, tmp_path, policy, later_waves_run):
     db = next(s for s in lab.truth()["servers"] if s["name"] == "db-01")
+    store_reviewed_pairs(lab, tmp_path / "pairing")
     lab.faults(launch_failures=[db["source_server_id"]])
     proc = run_playbook(lab, "failover", tmp_path, dr_mode="drill", dr_run_id=f"policy-{policy}", dr_failure_policy=policy,
                         dr_critical_servers=[db["source_server_id"]])
@@ -124,23 +132,24 @@ def test_failback_from_a_missing_or_drill_record_fails_before_any_aws_call(lab, 
 
 def test_every_wave_problem_is_known_before_the_first_wave_and_clean_waves_use_the_plan_pairs(lab, tmp_path):
     truth = lab.truth()["servers"]
-    proc = run_playbook(lab, "failover", tmp_path, dr_mode="drill", dr_run_id="planmatch-1", dr_matching={"fuzzy": True})
+    store_reviewed_pairs(lab, tmp_path / "pairing")
+    proc = run_playbook(lab, "failover", tmp_path, dr_mode="drill", dr_run_id="planmatch-1")
     out = proc.stdout
-    first_wave = out.index("Failover wave | configure launch-into")
-    for needle in ("Matched before any wave starts:", "[invalid] search-01", "[ambiguous] report-01", "[unmatched] batch-02", "[unmatched] proxy-01"):
+    first_wave = out.index("TASK [Waves | Recover")
+    for needle in ("Matched before any wave starts:", "[blocked] search-01", "[ambiguous] report-01", "[unmatched] batch-02", "[unmatched] proxy-01"):
         assert -1 < out.find(needle) < first_wave, f"{needle!r} not reported before the first wave:\n{out[:4000]}"
     run = record(tmp_path, "planmatch-1")
-    assert [w["matched_at"] for w in run["waves"]] == ["wave", "wave", "wave"]  # each demo wave has a problem: matched again
+    assert [w["matched_at"] for w in run["waves"]] == ["wave", "wave", "wave"]  # each demo wave has a problem: verified again
     assert {p["name"] for w in run["waves"] for p in w["problems"]} >= {"search-01", "report-01", "batch-02", "proxy-01"}
 
     # Only the servers without a problem, on a fresh estate: every wave is complete in the plan-wide match and launches
     # with its pairs.
     lab.reset(estate=DEMO, time_scale=FAST_SCALE)
     truth = lab.truth()["servers"]
+    store_reviewed_pairs(lab, tmp_path / "pairing-2")
     bad = {"search-01", "report-01", "batch-01", "batch-02", "proxy-01"}
     ids = [s["source_server_id"] for s in truth if s["name"] not in bad]
-    proc = run_playbook(lab, "failover", tmp_path, dr_mode="drill", dr_run_id="planmatch-2", dr_matching={"fuzzy": True},
-                        dr_source_server_ids=ids)
+    proc = run_playbook(lab, "failover", tmp_path, dr_mode="drill", dr_run_id="planmatch-2", dr_source_server_ids=ids)
     run = record(tmp_path, "planmatch-2")
     assert [w["matched_at"] for w in run["waves"]] == ["plan"] * len(run["waves"]), tail(proc)
     assert run["verdict"]["verdict"] == "PASS", run["verdict"]

@@ -9,11 +9,13 @@ import ansible_runner
 import pytest
 
 from lab.ansible_env import BIN, ansible_env
+from lab.testing import store_reviewed_pairs
 
 
 def _drill(lab, tmp_path, rto_minutes):
     """Drill the wave-1 servers whose target matches exactly (a clean wave), under ansible-runner."""
     servers = [s["source_server_id"] for s in lab.truth()["servers"] if s["wave"] == 1 and s["expect"] == "exact"]
+    store_reviewed_pairs(lab, tmp_path / "pairing")
     pdd = tmp_path / "pdd"
     (pdd / "env").mkdir(parents=True)
     env = ansible_env(lab)

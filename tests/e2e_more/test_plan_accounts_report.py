@@ -7,6 +7,7 @@ import html
 import pytest
 import yaml
 
+from lab.testing import store_reviewed_pairs
 from more_helpers import TWO_ACCOUNTS, aws_calls, record, run_playbook, tail
 
 MALFORMED = {
@@ -43,6 +44,7 @@ def test_plan_file_waves_run_in_plan_order(demo_lab, tmp_path):
         {"name": "front", "source_server_ids": front},  # by IDs, before the tag-1 wave on purpose
         {"name": "data", "tags": {"dr:wave": "1"}},
     ]}))
+    store_reviewed_pairs(demo_lab, tmp_path / "pairing")
     proc = run_playbook(demo_lab, "failover", tmp_path, dr_mode="drill", dr_run_id="plan-order", dr_plan_file=str(plan))
     run = record(tmp_path, "plan-order")
     assert [(w["name"], w["number"]) for w in run["waves"]] == [("front", 1), ("data", 2)], tail(proc)
@@ -56,9 +58,11 @@ def test_plan_file_waves_run_in_plan_order(demo_lab, tmp_path):
 def test_cross_account_drill_launches_every_server_in_the_dr_account(demo_lab, tmp_path):
     demo_lab.reset(estate=TWO_ACCOUNTS, time_scale=2000)
     truth = {s["source_server_id"]: s for s in demo_lab.truth()["servers"]}
+    role = {"role_arn": "arn:aws:iam::222222222222:role/DrsOrchestrator", "external_id": "ext-1234"}
     seq = demo_lab.last_seq()
-    proc = run_playbook(demo_lab, "drill", tmp_path, dr_run_id="xacct-1", dr_matching={"fuzzy": True},
-                        dr_assume_role={"role_arn": "arn:aws:iam::222222222222:role/DrsOrchestrator", "external_id": "ext-1234"})
+    pairing = store_reviewed_pairs(demo_lab, tmp_path / "pairing", dr_assume_role=role)
+    assert pairing.returncode == 0, tail(pairing)
+    proc = run_playbook(demo_lab, "drill", tmp_path, dr_run_id="xacct-1", dr_assume_role=role)
     assert proc.returncode == 0, tail(proc)
     run = record(tmp_path, "xacct-1")
     servers = [s for w in run["waves"] for s in w["servers"]]
@@ -73,7 +77,8 @@ def test_cross_account_drill_launches_every_server_in_the_dr_account(demo_lab, t
 
 
 def test_report_is_readable_with_every_remediation(demo_lab, tmp_path):
-    proc = run_playbook(demo_lab, "drill", tmp_path, dr_run_id="report-1", dr_matching={"fuzzy": True})
+    store_reviewed_pairs(demo_lab, tmp_path / "pairing")
+    proc = run_playbook(demo_lab, "drill", tmp_path, dr_run_id="report-1")
     run = record(tmp_path, "report-1")
     assert run["verdict"]["verdict"] in ("PASS", "PARTIAL", "FAIL"), tail(proc)
     assert run["verdict"]["verdict"] != "PASS"  # the demo estate has deliberate problems

@@ -7,11 +7,13 @@ import subprocess
 
 from telemetry_helpers import BIN_PLAYBOOK, REGION, aws, received, subscribed_queue
 from lab.ansible_env import ROOT, ansible_env
+from lab.testing import store_reviewed_pairs
 
 
 def test_failed_run_still_publishes_metrics_messages_and_audit_row(lab, tmp_path):
     topic, queue = subscribed_queue(lab)
     db = next(s for s in lab.truth()["servers"] if s["name"] == "db-01")
+    store_reviewed_pairs(lab, tmp_path / "pairing")
     lab.faults(launch_failures=[db["source_server_id"]])
     extra = {"dr_region": REGION, "dr_poll_interval": 1, "dr_progress_interval": 3, "dr_report_root": str(tmp_path),
              "dr_mode": "drill", "dr_run_id": "tele-1", "dr_failure_policy": "stop", "dr_critical_servers": [db["source_server_id"]],

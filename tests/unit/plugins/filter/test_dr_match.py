@@ -18,12 +18,13 @@ MATCH = {
     "changed": False,
     "pairs": [_pair("s-1", "i-1"), _pair("s-2", "i-2"), _pair("s-3", "i-3")],
     "invalid_pairs": [dict(_pair("s-4", "i-4"), remediation="Pre-provision an x86_64 target")],
-    "unmatched_sources": [{"id": "s-5", "name": "batch-02", "reason": "no target", "remediation": "Tag it"}],
+    "unmatched_sources": [{"source_server_id": "s-5", "source_name": "batch-02", "reason": "no target", "remediation": "Tag it"}],
     "unmatched_targets": [],
-    "ambiguous": [{"source_id": "s-6", "source_name": "report-01", "normalized_name": "report-01", "reason": "2 targets",
+    "ambiguous": [{"source_server_id": "s-6", "source_name": "report-01", "reason": "2 targets",
+                   "candidates": [{"target_instance_id": "i-6"}, {"target_instance_id": "i-7"}],
                    "remediation": "Rename one"}],
-    "duplicates": [{"side": "target", "normalized_name": "report-01", "ids": ["i-6", "i-7"]},
-                   {"side": "source", "normalized_name": "web-01", "ids": ["s-8", "s-9"]}],
+    "duplicates": [{"side": "target", "key": "report-01", "ids": ["i-6", "i-7"]},
+                   {"side": "source", "key": "web-01", "ids": ["s-8", "s-9"]}],
     "errors": [],
     "summary": {"sources": 6, "paired": 3},
 }
@@ -48,8 +49,8 @@ def test_a_wave_whose_servers_all_have_valid_pairs_is_complete():
     wave = dr_wave_match({"name": "wave_01", "source_server_ids": ["s-2", "s-1"]}, dr_match_compact(MATCH))
     assert wave["complete"] is True and wave["wave"] == "wave_01"
     assert [p["source_server_id"] for p in wave["pairs"]] == ["s-1", "s-2"]
-    assert wave["summary"] == {"sources": 2, "paired": 2, "invalid": 0, "unmatched_sources": 0, "ambiguous": 0, "match_rate": 1.0,
-                               "exact": 2, "fuzzy": 0, "override": 0, "origin": 0}
+    assert wave["summary"] == {"sources": 2, "paired": 2, "invalid": 0, "unmatched_sources": 0, "ambiguous": 0, "blocked": 0, "proposals": 0, "match_rate": 1.0,
+                               "exact": 2, "fuzzy": 0, "override": 0, "stored": 0, "origin": 0}
     assert dr_wave_problems(wave) == []
 
 
@@ -57,7 +58,7 @@ def test_a_wave_with_any_problem_is_incomplete_and_keeps_its_problems_only():
     wave = dr_wave_match({"name": "wave_02", "source_server_ids": ["s-3", "s-4", "s-5", "s-6"]}, MATCH)
     assert wave["complete"] is False
     assert [p["kind"] for p in dr_wave_problems(wave)] == ["unmatched", "ambiguous", "invalid"]
-    assert [d["normalized_name"] for d in wave["duplicates"]] == ["report-01"]  # the target twins of its ambiguous source
+    assert [d["key"] for d in wave["duplicates"]] == ["report-01"]  # the target twins of its ambiguous source
     assert wave["summary"]["paired"] == 1 and wave["summary"]["match_rate"] == 0.25
     lines = dr_readiness_lines([wave])
     assert lines[0] == "wave_02: 1/4 servers ready to launch into their own instance, 3 problems"
@@ -69,3 +70,11 @@ def test_a_wave_with_any_problem_is_incomplete_and_keeps_its_problems_only():
 def test_a_server_missing_from_the_plan_wide_match_makes_the_wave_match_again():
     assert dr_wave_match({"name": "w", "source_server_ids": ["s-1", "s-99"]}, MATCH)["complete"] is False
     assert dr_wave_match({"name": "w", "source_server_ids": ["s-1"]}, {})["complete"] is False  # no plan-wide match
+
+
+def test_readiness_lines_count_warnings_apart_from_problems():
+    wave = dr_wave_match({"name": "wave_01", "source_server_ids": ["s-1", "s-2"]}, MATCH)
+    lines = dr_readiness_lines([wave], warnings=True)
+    assert lines[0] == "wave_01: 2/2 servers ready to launch into their own instance, 2 warnings"
+    assert lines[1].startswith("  [warning] n-s-1 (s-1): lag 900 s")
+    assert dr_readiness_lines([wave]) == ["wave_01: 2/2 servers ready to launch into their own instance"]

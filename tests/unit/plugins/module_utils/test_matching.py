@@ -1,18 +1,19 @@
 # Copyright: Contributors to the elastic_dr.orchestrator project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""plugins/module_utils/matching.py: examples, then hypothesis properties of the safety rules."""
+"""plugins/module_utils/matching.py (the facade): API, names and keys, phases, overrides, claims, foreign owners."""
 
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
-from plugins.module_utils import matching
-from plugins.module_utils.matching import match_servers, normalize_name
-
-PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+from ansible_collections.elastic_dr.orchestrator.plugins.module_utils import matching
+from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.matching import (
+    exact_key,
+    match_servers,
+    normalize_name,
+)
+from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.pairing import scoring
 
 
 def src(*names, **extra):
@@ -20,43 +21,115 @@ def src(*names, **extra):
 
 
 def tgt(*names, **extra):
-    return [dict({"id": "i-%02d" % n, "name": name}, **extra) for n, name in enumerate(names)]
+    return [dict({"id": "i-%02d" % n, "name": name, "state": "stopped"}, **extra) for n, name in enumerate(names)]
 
 
-def pairs_of(result):
-    return sorted((p["source_id"], p["target_id"]) for p in result["pairs"])
+def pairs_of(result, method=None):
+    return sorted(
+        (p["source_server_id"], p["target_instance_id"])
+        for p in result["pairs"]
+        if method is None or p["method"] == method
+    )
 
 
-def codes(entries):
-    return dict((e.get("id", e.get("source_id")), e["reason_code"]) for e in entries)
+def codes(entries, key="source_server_id"):
+    return dict((e[key], e["reason_code"]) for e in entries)
 
 
-def assert_partition(result, sources, targets):
-    """Every source in exactly one of pairs / unmatched / ambiguous; every target in pairs or unmatched, once."""
-    seen_sources = ([p["source_id"] for p in result["pairs"]] + [u["id"] for u in result["unmatched_sources"]]
-                    + [a["source_id"] for a in result["ambiguous"]])
-    assert sorted(seen_sources) == sorted(s["id"] for s in sources)
-    seen_targets = [p["target_id"] for p in result["pairs"]] + [u["id"] for u in result["unmatched_targets"]]
-    assert sorted(seen_targets) == sorted(t["id"] for t in targets)
+def ov(sid, tid):
+    return {"source_server_id": sid, "target_instance_id": tid}
 
 
 # ----------------------------------------------------------------------------------------------------------------
-# normalize_name
+# API surface
 # ----------------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("  Web-Prod-01  ", "web-prod-01"),
-    ("WEB\t prod\n01", "web prod 01"),
-    ("ｗｅｂ－ｐｒｏｄ－０１", "web-prod-01"),  # full-width (NFKC)
-    ("Straße-01", "strasse-01"),  # casefold, not lower
-    ("web\u200b-01", "web-01"),  # zero-width space
-    ("ﬁle-01", "file-01"),  # ligature (NFKC)
-    (None, ""),
-    ("", ""),
-    ("   ", ""),
-    (42, "42"),
-])
+def test_facade_exports_exactly_the_public_api():
+    assert set(matching.__all__) == {
+        "HAS_RAPIDFUZZ",
+        "MatchingDependencyError",
+        "DEFAULT_THRESHOLD",
+        "DEFAULT_MARGIN",
+        "DEFAULT_SCORER",
+        "SCORERS",
+        "OVERRIDE_TEMPLATE",
+        "normalize_name",
+        "exact_key",
+        "match_servers",
+    }
+    for name in matching.__all__:
+        assert hasattr(matching, name)
+    assert matching.DEFAULT_THRESHOLD == 88.0 and matching.DEFAULT_MARGIN == 5.0
+    assert matching.DEFAULT_SCORER == "ratio+token_sort_ratio"
+    assert matching.OVERRIDE_TEMPLATE.format(source_server_id="s-1", target_instance_id="i-1") == (
+        "{source_server_id: s-1, target_instance_id: i-1}"
+    )
+
+
+def test_result_shape_and_summary():
+    result = match_servers(src("web-01", "db-01"), tgt("WEB-01"))
+    assert set(result) == {
+        "pairs",
+        "proposals",
+        "blocked",
+        "unmatched_sources",
+        "unmatched_targets",
+        "ambiguous",
+        "duplicates",
+        "reserved",
+        "errors",
+        "summary",
+    }
+    pair = result["pairs"][0]
+    assert set(pair) == {
+        "source_server_id",
+        "source_name",
+        "target_instance_id",
+        "target_name",
+        "method",
+        "score",
+        "names",
+        "evidence",
+        "warnings",
+    }
+    assert pair["method"] == "exact" and pair["score"] == 100.0 and pair["names"] == {"name": "web-01"}
+    unmatched = result["unmatched_sources"][0]
+    assert set(unmatched) == {
+        "source_server_id",
+        "source_name",
+        "names",
+        "reason_code",
+        "reason",
+        "remediation",
+        "nearest",
+    }
+    summary = result["summary"]
+    assert summary["sources"] == 2 and summary["targets"] == 1 and summary["paired"] == 1 and summary["exact"] == 1
+    assert summary["match_rate"] == 0.5
+    json.dumps(result)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# normalize_name and exact_key
+# ----------------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("  Web-Prod-01  ", "web-prod-01"),
+        ("WEB\t prod\n01", "web prod 01"),
+        ("ｗｅｂ－ｐｒｏｄ－０１", "web-prod-01"),
+        ("Straße-01", "strasse-01"),
+        ("web\u200b-01", "web-01"),
+        ("ﬁle-01", "file-01"),
+        (None, ""),
+        ("", ""),
+        ("   ", ""),
+        (42, "42"),
+    ],
+)
 def test_normalize_basic(raw, expected):
     assert normalize_name(raw) == expected
 
@@ -64,285 +137,179 @@ def test_normalize_basic(raw, expected):
 def test_normalize_strips_prefix_suffix_and_patterns_case_insensitively():
     assert normalize_name("DR-Web-01-USEAST1", strip_prefixes=["dr-"], strip_suffixes=["-useast1"]) == "web-01"
     assert normalize_name("web-01.corp.example.com", strip_patterns=[r"\.corp\.example\.com$"]) == "web-01"
-    assert normalize_name("ＤＲ-web-01", strip_prefixes=["dr-"]) == "web-01"
-
-
-def test_normalize_prefix_stripping_is_repeated_until_stable():
     assert normalize_name("dr-dr-web-01", strip_prefixes=["dr-"]) == "web-01"
-    assert normalize_name("dr- dr-web", strip_prefixes=["dr-"]) == "web"
-
-
-def test_normalize_never_strips_a_name_to_nothing():
     assert normalize_name("dr-", strip_prefixes=["dr-"]) == "dr-"
-    assert normalize_name("-dr", strip_suffixes=["-dr"]) == "-dr"
-    assert normalize_name("abc", strip_patterns=[".*"]) == "abc"
-
-
-def test_normalize_rejects_bad_regex():
     with pytest.raises(ValueError, match="strip_patterns"):
         normalize_name("x", strip_patterns=["("])
 
 
-AFFIXES = st.lists(st.sampled_from(["dr-", "DR-", "-dr", "-useast1", " ", "x", "-", "ａ", "ß", "ss"]), max_size=3)
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("acme_prod", "acme-prod"),
+        ("ACME-PROD", "acme-prod"),
+        ("acme . prod", "acme-prod"),
+        ("db-1-2", "db-1-2"),
+        ("db-12", "db-12"),
+        ("--web__01--", "web-01"),
+        ("a:b/c\\d|e,f;g", "a-b-c-d-e-f-g"),
+        ("db-01.corp.example.com", "db-01"),
+        ("DB-01.CORP.EXAMPLE.COM.", "db-01"),
+        ("ip-10-0-1-25.ec2.internal", "ip-10-0-1-25"),
+        ("10.0.1.25", "10-0-1-25"),
+        ("web.01.example.com", "web-01-example-com"),
+        ("web.example", "web-example"),
+        ("sql-007", "sql-007"),
+    ],
+)
+def test_exact_key(raw, expected):
+    assert exact_key(raw) == expected
 
 
-@PROPERTY
-@given(st.text(max_size=40), AFFIXES, AFFIXES, st.lists(st.sampled_from([r"\d+$", r"^x+", "-old"]), max_size=2))
-def test_property_normalize_is_idempotent(name, prefixes, suffixes, patterns):
-    once = normalize_name(name, prefixes, suffixes, patterns)
-    assert normalize_name(once, prefixes, suffixes, patterns) == once
-    assert once == once.strip()
-    assert "  " not in once
+def test_exact_key_keeps_numbers_apart():
+    assert exact_key("db-1-2") != exact_key("db-12") != exact_key("db-2-1")
+    assert exact_key("sql-007") != exact_key("SQL-7")
+
+
+def test_separator_folding_pairs_acme_prod_with_ACME_PROD():
+    result = match_servers(src("acme_prod"), tgt("ACME-PROD"))
+    assert pairs_of(result, "exact") == [("s-00", "i-00")]
+
+
+def test_fqdn_hostname_pairs_the_short_name():
+    sources = [{"id": "s-1", "names": {"hostname": "db-01.corp.example.com"}}]
+    result = match_servers(sources, tgt("DB-01"))
+    assert pairs_of(result, "exact") == [("s-1", "i-00")]
 
 
 # ----------------------------------------------------------------------------------------------------------------
-# exact phase
+# input validation
 # ----------------------------------------------------------------------------------------------------------------
 
 
-def test_exact_match_ignores_case_whitespace_and_width():
-    sources = src("Web-Prod-01", "db  prod 02", "ａｐｐ－０３")
-    targets = tgt(" web-prod-01\t", "DB PROD 02", "APP-03")
-    result = match_servers(sources, targets)
-    assert pairs_of(result) == [("s-00", "i-00"), ("s-01", "i-01"), ("s-02", "i-02")]
-    assert all(p["method"] == "exact" and p["score"] == 100.0 for p in result["pairs"])
-    assert result["summary"]["exact"] == 3 and result["summary"]["match_rate"] == 1.0
-    assert_partition(result, sources, targets)
+@pytest.mark.parametrize(
+    "sources, targets, fragment",
+    [
+        (["web"], [], r"sources\[0\]"),
+        ([{"name": "web"}], [], r"sources\[0\] has no 'id'"),
+        ([], [{"id": "", "name": "x"}], r"targets\[0\] has no 'id'"),
+        ([{"id": "s-1", "names": ["web"]}], [], "names"),
+    ],
+)
+def test_invalid_input_raises_with_position(sources, targets, fragment):
+    with pytest.raises(ValueError, match=fragment):
+        match_servers(sources, targets)
 
 
-def test_exact_match_with_prefix_and_suffix_stripping():
-    sources = src("web-01", "db-02")
-    targets = tgt("DR-web-01", "dr-db-02-useast1")
-    assert pairs_of(match_servers(sources, targets)) == []
-    result = match_servers(sources, targets, strip_prefixes=["dr-"], strip_suffixes=["-useast1"])
-    assert pairs_of(result) == [("s-00", "i-00"), ("s-01", "i-01")]
-    assert result["pairs"][1]["normalized_name"] == "db-02"
+@pytest.mark.parametrize("field", ["overrides", "claims", "accepted"])
+@pytest.mark.parametrize(
+    "entry, fragment",
+    [
+        ({"source_id": "s-1", "target_id": "i-1"}, "'source_id'"),
+        ({"source_server_id": "s-1"}, "misses 'target_instance_id'"),
+        ({"source_server_id": "s-1", "target_instance_id": ""}, "misses 'target_instance_id'"),
+        ({"source_server_id": "s-1", "target_instance_id": "i-1", "note": "x"}, "'note'"),
+        ("s-1:i-1", "must be a mapping"),
+    ],
+)
+def test_bad_pair_entries_raise_naming_the_key_and_the_spelling(field, entry, fragment):
+    with pytest.raises(ValueError, match=fragment) as info:
+        match_servers(src("web"), tgt("web"), **{field: [entry]})
+    assert "source_server_id" in str(info.value) and "target_instance_id" in str(info.value)
 
 
-def test_extra_keys_are_carried_through():
-    sources = [{"id": "s-1", "name": "web-01", "tags": {"wave": "2"}}]
-    targets = [{"id": "i-1", "name": "web-01", "az": "us-east-1a"}]
-    pair = match_servers(sources, targets)["pairs"][0]
-    assert pair["source"]["tags"] == {"wave": "2"}
-    assert pair["target"]["az"] == "us-east-1a"
-    assert pair["source_name"] == "web-01" and pair["target_name"] == "web-01"
-
-
-def test_duplicate_target_names_are_refused_and_reported():
-    sources = src("app-01", "web-01")
-    targets = [{"id": "i-a", "name": "app-01"}, {"id": "i-b", "name": " APP-01 "}, {"id": "i-c", "name": "web-01"}]
-    result = match_servers(sources, targets, fuzzy=True)
-    assert pairs_of(result) == [("s-01", "i-c")]
-    (amb,) = result["ambiguous"]
-    assert amb["source_id"] == "s-00" and amb["reason_code"] == "duplicate_target_names"
-    assert [c["target_id"] for c in amb["candidates"]] == ["i-a", "i-b"]
-    assert "i-a, i-b" in amb["remediation"] and "override" in amb["remediation"]
-    (dup,) = result["duplicates"]
-    assert dup["side"] == "target" and dup["normalized_name"] == "app-01" and dup["ids"] == ["i-a", "i-b"]
-    assert dup["remediation"].startswith("Rename one of the 2 targets named 'app-01' (i-a, i-b)")
-    assert codes(result["unmatched_targets"]) == {"i-a": "ambiguous", "i-b": "ambiguous"}
-    assert_partition(result, sources, targets)
-
-
-def test_duplicate_source_names_are_refused_and_reported():
-    sources = [{"id": "s-a", "name": "app-01"}, {"id": "s-b", "name": "App-01"}]
-    targets = [{"id": "i-1", "name": "app-01"}]
-    result = match_servers(sources, targets, fuzzy=True)
-    assert result["pairs"] == []
-    assert codes(result["ambiguous"]) == {"s-a": "duplicate_source_names", "s-b": "duplicate_source_names"}
-    assert [d["side"] for d in result["duplicates"]] == ["source"]
-    assert result["duplicates"][0]["ids"] == ["s-a", "s-b"]
-    assert codes(result["unmatched_targets"]) == {"i-1": "ambiguous"}
-
-
-def test_duplicates_on_both_sides():
-    sources = [{"id": "s-a", "name": "app"}, {"id": "s-b", "name": "APP"}]
-    targets = [{"id": "i-a", "name": "app"}, {"id": "i-b", "name": "app "}]
-    result = match_servers(sources, targets, fuzzy=True)
-    assert result["pairs"] == []
-    assert set(codes(result["ambiguous"]).values()) == {"duplicate_names_both_sides"}
-    assert sorted(d["side"] for d in result["duplicates"]) == ["source", "target"]
-    assert result["summary"]["duplicates"] == 2
-
-
-def test_empty_names_are_unmatched_with_remediation():
-    sources = src(None, "", "   ", "web-01")
-    targets = tgt("web-01", None, "")
-    result = match_servers(sources, targets, fuzzy=True)
-    assert pairs_of(result) == [("s-03", "i-00")]
-    assert codes(result["unmatched_sources"]) == {"s-00": "no_name", "s-01": "no_name", "s-02": "no_name"}
-    assert codes(result["unmatched_targets"]) == {"i-01": "no_name", "i-02": "no_name"}
-    assert "s-00" in result["unmatched_sources"][0]["remediation"]
-    assert "Tag target i-01 with Name=" in result["unmatched_targets"][0]["remediation"]
-    assert result["duplicates"] == []  # empty names are not a duplicate group
-
-
-def test_unmatched_source_remediation_names_the_server():
-    result = match_servers(src("web-01"), tgt("db-09"))
-    (entry,) = result["unmatched_sources"]
-    assert entry["reason_code"] == "no_exact_match"
-    assert "Name=web-01" in entry["remediation"] and "{source_id: s-00, target_id: i-...}" in entry["remediation"]
-    assert result["summary"]["match_rate"] == 0.0
-
-
-def test_duplicate_ids_are_errors_and_never_matched():
-    sources = [{"id": "s-1", "name": "web-01"}, {"id": "s-1", "name": "web-02"}]
-    targets = tgt("web-01", "web-02")
-    result = match_servers(sources, targets)
-    assert result["pairs"] == []
-    assert set(codes(result["unmatched_sources"]).values()) == {"duplicate_id"}
-    assert any("s-1" in e["message"] for e in result["errors"])
-
-
-def test_invalid_input_raises():
-    with pytest.raises(ValueError, match="id"):
-        match_servers([{"name": "x"}], [])
-    with pytest.raises(ValueError):
-        match_servers(["web-01"], [])
-    with pytest.raises(ValueError, match="threshold"):
-        match_servers([], [], threshold=0)
-    with pytest.raises(ValueError, match="margin"):
-        match_servers([], [], margin=-1)
-    with pytest.raises(ValueError, match="scorer"):
-        match_servers([], [], scorer="levenshtein")
+def test_threshold_margin_and_scorer_are_validated():
+    for kwargs in ({"threshold": 0}, {"threshold": 101}, {"margin": -1}, {"threshold": "x"}, {"scorer": "nope"}):
+        with pytest.raises(ValueError):
+            match_servers([], [], **kwargs)
 
 
 def test_empty_inputs():
     result = match_servers([], [], fuzzy=True)
-    assert result["pairs"] == [] and result["summary"]["match_rate"] == 0.0 and result["summary"]["sources"] == 0
+    assert result["pairs"] == [] and result["summary"]["match_rate"] == 0.0
+
+
+def test_duplicate_ids_are_errors_and_never_paired():
+    sources = [{"id": "s-1", "name": "web"}, {"id": "s-1", "name": "db"}]
+    result = match_servers(sources, tgt("web", "db"))
+    assert result["pairs"] == []
+    assert [e["code"] for e in result["errors"]] == ["duplicate_id"]
+    assert codes(result["unmatched_sources"]) == {"s-1": "duplicate_id"}
+
+
+def test_missing_names_are_unmatched_with_remediation():
+    result = match_servers(
+        [{"id": "s-1", "name": None}, {"id": "s-2", "names": {"drs_tag": "", "hostname": None}}], tgt(None, "  ")
+    )
+    assert codes(result["unmatched_sources"]) == {"s-1": "no_name", "s-2": "no_name"}
+    assert codes(result["unmatched_targets"], "target_instance_id") == {"i-00": "no_name", "i-01": "no_name"}
+    assert "Name=" in result["unmatched_sources"][0]["remediation"]
 
 
 # ----------------------------------------------------------------------------------------------------------------
-# fuzzy phase
+# source names
 # ----------------------------------------------------------------------------------------------------------------
 
 
-def test_fuzzy_typo_match():
-    sources = src("web-prod-01", "db-prod-02")
-    targets = tgt("web-prd-01", "db-prod-02")
-    assert pairs_of(match_servers(sources, targets)) == [("s-01", "i-01")]
-    result = match_servers(sources, targets, fuzzy=True)
-    assert pairs_of(result) == [("s-00", "i-00"), ("s-01", "i-01")]
-    fuzzy = [p for p in result["pairs"] if p["method"] == "fuzzy"]
-    assert len(fuzzy) == 1 and matching.DEFAULT_THRESHOLD <= fuzzy[0]["score"] < 100.0
-    assert result["summary"]["fuzzy"] == 1 and result["summary"]["exact"] == 1
+def test_names_that_agree_after_exact_key_proceed():
+    sources = [
+        {
+            "id": "s-1",
+            "names": {"drs_tag": "WEB_01", "origin_instance_tag": "web-01", "hostname": "web-01.corp.example.com"},
+        }
+    ]
+    result = match_servers(sources, tgt("web-01"))
+    assert pairs_of(result) == [("s-1", "i-00")]
+    assert result["pairs"][0]["source_name"] == "WEB_01"
 
 
-def test_fuzzy_swapped_tokens_and_suffix():
-    sources = src("web-prod-use1-0001", "api-prod-use1-0002")
-    targets = tgt("prod-web-use1-0001", "api-prod-use1-0002-dr")
-    result = match_servers(sources, targets, fuzzy=True)
-    assert pairs_of(result) == [("s-00", "i-00"), ("s-01", "i-01")]
+def test_names_disagree_refuses_the_source_and_says_which_tags():
+    sources = [{"id": "s-1", "names": {"drs_tag": "hr-portal", "hostname": "fin-portal"}}]
+    result = match_servers(sources, tgt("hr-portal", "fin-portal"), fuzzy=True)
+    assert result["pairs"] == [] and result["proposals"] == []
+    entry = result["unmatched_sources"][0]
+    assert entry["reason_code"] == "names_disagree"
+    assert "drs_tag='hr-portal'" in entry["reason"] and "hostname='fin-portal'" in entry["reason"]
+    assert "'fin-portal'" in entry["reason"] and "name_sources" in entry["remediation"]
+    assert "{source_server_id: s-1, target_instance_id: i-00}" in entry["remediation"]
+    assert entry["nearest"]["target_instance_id"] == "i-00" and "i-01" in entry["reason"]
 
 
-def test_fuzzy_near_tie_is_refused():
-    sources = src("web-prod-01")
-    targets = tgt("web-prd-01", "web-pod-01")  # both one deletion away
-    result = match_servers(sources, targets, fuzzy=True)
+def test_names_absent_uses_name():
+    assert pairs_of(match_servers([{"id": "s-1", "name": "x-01"}], tgt("X-01"))) == [("s-1", "i-00")]
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# exact phase: twins and duplicates
+# ----------------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("twins", [("crm-02", "crm_02"), ("crm-02", "CRM-02"), ("crm-02", "crm 02", "Crm.02")])
+def test_separator_and_case_twins_pair_nothing(twins):
+    result = match_servers(src("crm-02"), tgt(*twins), fuzzy=True)
+    assert result["pairs"] == [] and result["proposals"] == []
+    assert codes(result["ambiguous"]) == {"s-00": "duplicate_target"}
+    assert len(result["ambiguous"][0]["candidates"]) == len(twins)
+    assert result["duplicates"] == [
+        {"side": "target", "key": "crm-02", "ids": ["i-%02d" % n for n in range(len(twins))]}
+    ]
+    assert set(codes(result["unmatched_targets"], "target_instance_id").values()) == {"duplicate_name"}
+
+
+def test_duplicate_sources_across_waves_are_refused():
+    sources = [{"id": "s-1", "name": "ops-01", "wave": "w1"}, {"id": "s-2", "name": "OPS_01", "wave": "w2"}]
+    result = match_servers(sources, tgt("ops-01"), fuzzy=True)
     assert result["pairs"] == []
-    (amb,) = result["ambiguous"]
-    assert amb["reason_code"] == "fuzzy_near_tie"
-    assert sorted(c["target_id"] for c in amb["candidates"]) == ["i-00", "i-01"]
-    assert "override" in amb["remediation"]
-    assert codes(result["unmatched_targets"]) == {"i-00": "ambiguous", "i-01": "ambiguous"}
+    assert codes(result["ambiguous"]) == {"s-1": "duplicate_source", "s-2": "duplicate_source"}
+    assert "s-2" in result["ambiguous"][0]["reason"]
+    assert result["duplicates"] == [{"side": "source", "key": "ops-01", "ids": ["s-1", "s-2"]}]
 
 
-def test_fuzzy_contested_target_is_refused():
-    sources = src("web-prod-01", "web-prdo-01")
-    targets = tgt("web-prd-01")
-    result = match_servers(sources, targets, fuzzy=True)
-    assert result["pairs"] == []
-    assert set(codes(result["ambiguous"]).values()) <= {"fuzzy_contested_target", "fuzzy_near_tie"}
-    assert len(result["ambiguous"]) >= 1
-    assert_partition(result, sources, targets)
-
-
-def test_fuzzy_below_threshold_reports_best_candidate():
-    result = match_servers(src("web-prod-01"), tgt("web-prd-01"), fuzzy=True, threshold=97)
-    (entry,) = result["unmatched_sources"]
-    assert entry["reason_code"] == "below_threshold"
-    assert entry["best_candidate"]["target_id"] == "i-00" and 90 < entry["best_candidate"]["score"] < 97
-    assert codes(result["unmatched_targets"]) == {"i-00": "below_threshold"}
-    far = match_servers(src("web-prod-01"), tgt("mail-stage-77"), fuzzy=True)
-    assert codes(far["unmatched_sources"]) == {"s-00": "no_candidate"}
-    assert "{source_id: s-00, target_id: i-00}" in entry["remediation"]
-
-
-def test_fuzzy_never_pairs_across_numbers():
-    result = match_servers(src("db-prod-0012"), tgt("db-prod-0013"), fuzzy=True)
-    assert result["pairs"] == []
-    assert codes(result["unmatched_sources"]) == {"s-00": "numbers_differ"}
-    relaxed = match_servers(src("db-prod-0012"), tgt("db-prod-0013"), fuzzy=True, require_equal_numbers=False)
-    assert pairs_of(relaxed) == [("s-00", "i-00")]
-    # with the number guard off, numbers used on both sides do not count as words that differ
-    sources = src("db-prod-0012", "app-0012", "web-0013")
-    targets = tgt("db-prod-0013", "app-0012", "web-0013")
-    assert codes(match_servers(sources, targets, fuzzy=True)["unmatched_sources"]) == {"s-00": "numbers_differ"}
-    relaxed = match_servers(sources, targets, fuzzy=True, require_equal_numbers=False)
-    assert ("s-00", "i-00") in pairs_of(relaxed)
-    # numbers compare by value: app-03 is app-3
-    assert pairs_of(match_servers(src("app-03"), tgt("app-3"), fuzzy=True)) == [("s-00", "i-00")]
-    assert matching.number_signature("web-0012-use1") == ("1", "12")
-
-
-def test_fuzzy_never_pairs_across_words_of_the_estate():
-    # use2 and usw2 are both used on both sides: etl-dev-use2 / etl-dev-usw2 are two hosts, not a typo
-    sources = src("app-use2-01", "web-usw2-02", "etl-dev-use2-04")
-    targets = tgt("app-use2-01", "web-usw2-02", "etl-dev-usw2-04")
-    result = match_servers(sources, targets, fuzzy=True)
-    assert pairs_of(result) == [("s-00", "i-00"), ("s-01", "i-01")]
-    assert codes(result["unmatched_sources"]) == {"s-02": "tokens_differ"}
-
-
-def test_fuzzy_refuses_a_token_that_reads_as_another_word():
-    # 'pro' reads as 'prod' much better than as 'perf', and both are words of the estate: not a typo of 'perf'
-    sources = src("web-server-prod-0001", "api-server-perf-0002", "sftp-server-perf-0003")
-    targets = tgt("web-server-prod-0001", "api-server-perf-0002", "sftp-server-pro-0003")
-    result = match_servers(sources, targets, fuzzy=True)
-    assert pairs_of(result) == [("s-00", "i-00"), ("s-01", "i-01")]
-    (entry,) = result["unmatched_sources"]
-    assert entry["reason_code"] == "misread" and "'pro'" in entry["reason"] and "'prod'" in entry["reason"]
-    # 'prf' reads as 'perf' and as nothing else of the estate: a typo, paired
-    targets[2]["name"] = "sftp-server-prf-0003"
-    expected = [("s-00", "i-00"), ("s-01", "i-01"), ("s-02", "i-02")]
-    assert pairs_of(match_servers(sources, targets, fuzzy=True)) == expected
-
-
-def test_fuzzy_does_not_take_an_exactly_matched_target():
-    result = match_servers(src("web-prod-01", "web-prd-01"), tgt("web-prod-01"), fuzzy=True)
-    assert pairs_of(result) == [("s-00", "i-00")]
-    assert result["pairs"][0]["method"] == "exact"
-
-
-@pytest.mark.parametrize("scorer", matching.SCORERS + ("ratio+token_sort_ratio",))
-def test_every_scorer_runs(scorer):
-    result = match_servers(src("web-prod-01"), tgt("web-prd-01"), fuzzy=True, scorer=scorer, threshold=80)
-    assert pairs_of(result) == [("s-00", "i-00")]
-
-
-def test_fuzzy_without_rapidfuzz_raises_clearly(monkeypatch):
-    monkeypatch.setattr(matching, "HAS_RAPIDFUZZ", False)
-    assert match_servers(src("a"), tgt("a"))["summary"]["paired"] == 1  # exact needs no rapidfuzz
-    with pytest.raises(matching.MatchingDependencyError, match="rapidfuzz"):
-        match_servers(src("a"), tgt("b"), fuzzy=True)
-
-
-def test_extract_backend_gives_the_same_result_as_cdist(monkeypatch):
-    sources = src("web-prod-01", "api-prod-02", "db-prod-0003", "etl-prod-04", "mq-dev-05")
-    targets = tgt("web-prd-01", "api-proud-02", "db-prod-0003-dr", "prod-etl-04", "mq-dve-05", "zz-09")
-    monkeypatch.setitem(matching._BACKEND, "cdist", None)
-    first = match_servers(sources, targets, fuzzy=True)
-    monkeypatch.setitem(matching._BACKEND, "cdist", False)
-    assert match_servers(sources, targets, fuzzy=True) == first
-    assert len(first["pairs"]) == 5
-
-
-def test_large_estate_chunks_cdist(monkeypatch):
-    monkeypatch.setattr(matching, "_MAX_CELLS", 7)  # forces several row chunks when cdist is available
-    sources = src(*["host-%s-%02d" % (c, n) for c in "abcdef" for n in range(3)])
-    targets = tgt(*["HOST-%s-%02dx" % (c, n) for c in "abcdef" for n in range(3)])
-    result = match_servers(sources, targets, fuzzy=True, threshold=80)
-    assert_partition(result, sources, targets)
+def test_duplicate_source_paired_by_override_still_blocks_its_twin():
+    sources = [{"id": "s-1", "name": "ops-01"}, {"id": "s-2", "name": "ops-01"}]
+    result = match_servers(sources, tgt("ops-01", "other"), overrides=[ov("s-1", "i-01")])
+    assert pairs_of(result) == [("s-1", "i-01")]
+    assert codes(result["ambiguous"]) == {"s-2": "duplicate_source"}
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -350,248 +317,202 @@ def test_large_estate_chunks_cdist(monkeypatch):
 # ----------------------------------------------------------------------------------------------------------------
 
 
-def test_override_wins_over_exact_match():
-    sources = src("web-01", "db-01")
-    targets = tgt("web-01", "db-01")
-    result = match_servers(sources, targets, overrides=[{"source_id": "s-00", "target_id": "i-01"}])
-    assert pairs_of(result) == [("s-00", "i-01")]
-    assert result["pairs"][0]["method"] == "override" and result["pairs"][0]["score"] is None
-    assert codes(result["unmatched_sources"]) == {"s-01": "no_exact_match"}
-    assert result["summary"]["override"] == 1
+def test_override_wins_over_name_and_any_state_is_fine():
+    targets = [{"id": "i-1", "name": "db-01", "state": "running"}, {"id": "i-2", "name": "web-01", "state": "stopped"}]
+    result = match_servers(src("web-01"), targets, overrides=[ov("s-00", "i-1")])
+    assert pairs_of(result, "override") == [("s-00", "i-1")]
+    assert result["pairs"][0]["score"] is None
+    assert codes(result["unmatched_targets"], "target_instance_id") == {"i-2": "source_paired_elsewhere"}
 
 
-def test_override_accepts_module_spelling():
-    result = match_servers(src("a"), tgt("b"), overrides=[{"source_server_id": "s-00", "target_instance_id": "i-00"}])
-    assert pairs_of(result) == [("s-00", "i-00")]
+def test_override_beats_the_sources_own_claim():
+    result = match_servers(
+        src("web-01"), tgt("web-01", "spare"), overrides=[ov("s-00", "i-01")], claims=[ov("s-00", "i-00")]
+    )
+    assert pairs_of(result, "override") == [("s-00", "i-01")]
+    assert codes(result["unmatched_targets"], "target_instance_id") == {"i-00": "stored_pair_superseded"}
 
 
-@pytest.mark.parametrize("overrides, fragment", [
-    ([{"source_id": "s-99", "target_id": "i-00"}], "source_id s-99 is not among"),
-    ([{"source_id": "s-00", "target_id": "i-99"}], "target_id i-99 is not among"),
-    ([{"source_id": "s-00", "target_id": "i-00"}, {"source_id": "s-00", "target_id": "i-01"}], "in 2 overrides"),
-    ([{"source_id": "s-00", "target_id": "i-00"}, {"source_id": "s-01", "target_id": "i-00"}], "in 2 overrides"),
-    ([{"source_id": "s-00"}], "needs both"),
-    (["s-00=i-00"], "not a mapping"),
-])
-def test_invalid_overrides_are_errors_and_not_applied(overrides, fragment):
-    sources = src("web-01", "db-01")
-    targets = tgt("web-01", "db-01")
-    result = match_servers(sources, targets, overrides=overrides)
-    assert any(fragment in e["message"] for e in result["errors"]), result["errors"]
-    assert all(e["remediation"] for e in result["errors"])
-    assert not any(p["method"] == "override" for p in result["pairs"])
-    # the servers a rejected override names are withheld from name matching
-    named = set()
-    for override in overrides:
-        if isinstance(override, dict):
-            named.update(v for v in override.values())
-    assert not named & set(x for pair in pairs_of(result) for x in pair)
-    assert_partition(result, sources, targets)
+@pytest.mark.parametrize(
+    "overrides, code",
+    [
+        ([ov("s-99", "i-00")], "unknown_source"),
+        ([ov("s-00", "i-99")], "unknown_target"),
+        ([ov("s-00", "i-00"), ov("s-00", "i-01")], "source_used_twice"),
+        ([ov("s-00", "i-00"), ov("s-01", "i-00")], "target_used_twice"),
+    ],
+)
+def test_invalid_overrides_are_errors_and_withhold_their_servers(overrides, code):
+    result = match_servers(src("a-01", "b-01"), tgt("a-01", "b-01"), overrides=overrides)
+    assert code in [e["code"] for e in result["errors"]]
+    error = [e for e in result["errors"] if e["code"] == code][0]
+    assert set(error) == {"source_server_id", "target_instance_id", "code", "message", "remediation"}
+    assert not [p for p in result["pairs"] if p["method"] == "override"]
+    for item in overrides:
+        if item["source_server_id"] in ("s-00", "s-01"):
+            assert codes(result["unmatched_sources"]).get(item["source_server_id"]) == "override_rejected"
+        if item["target_instance_id"] in ("i-00", "i-01"):
+            assert item["target_instance_id"] not in [p["target_instance_id"] for p in result["pairs"]]
 
 
-def test_identical_override_given_twice_is_applied_once():
-    override = {"source_id": "s-00", "target_id": "i-00"}
-    result = match_servers(src("a"), tgt("b"), overrides=[override, dict(override)])
-    assert pairs_of(result) == [("s-00", "i-00")] and result["errors"] == []
+def test_override_displacing_another_sources_exact_target_is_an_error():
+    result = match_servers(src("web-01", "db-01"), tgt("web-01", "db-01"), overrides=[ov("s-00", "i-01")])
+    assert [e["code"] for e in result["errors"]] == ["displaces_exact"]
+    assert "s-01" in result["errors"][0]["remediation"] and "override" in result["errors"][0]["remediation"]
+    assert result["pairs"] == []
+    # giving the displaced server its own override makes both valid
+    result = match_servers(
+        src("web-01", "db-01"), tgt("web-01", "db-01"), overrides=[ov("s-00", "i-01"), ov("s-01", "i-00")]
+    )
+    assert pairs_of(result, "override") == [("s-00", "i-01"), ("s-01", "i-00")]
 
 
-def test_override_to_an_instance_outside_the_candidates():
-    overrides = [{"source_id": "s-00", "target_id": "i-untagged"}]
-    assert match_servers(src("a"), tgt("a"), overrides=overrides)["errors"]
-    result = match_servers(src("a"), tgt("a"), overrides=overrides, allow_unknown_override_targets=True)
-    assert pairs_of(result) == [("s-00", "i-untagged")] and result["errors"] == []
-    assert codes(result["unmatched_targets"]) == {"i-00": "no_exact_match"}
+def test_override_to_a_target_claimed_by_another_source_is_an_error():
+    result = match_servers(
+        src("web-01", "db-01"), tgt("x", "y"), overrides=[ov("s-00", "i-01")], claims=[ov("s-01", "i-01")]
+    )
+    assert [e["code"] for e in result["errors"]] == ["target_claimed"]
+    assert "stored as the launch-into target of source server s-01" in result["errors"][0]["message"]
+    assert codes(result["unmatched_sources"])["s-00"] == "override_rejected"
+
+
+def test_ip_contradiction_on_an_override_is_a_warning_platform_blocks():
+    sources = [
+        {"id": "s-1", "name": "a", "ips": ["10.0.0.1"], "platform": "linux"},
+        {"id": "s-2", "name": "b", "ips": ["10.0.0.2"]},
+    ]
+    targets = [{"id": "i-1", "name": "z", "private_ip": "10.0.0.2", "platform": "linux"}]
+    result = match_servers(sources, targets, overrides=[ov("s-1", "i-1")])
+    assert pairs_of(result, "override") == [("s-1", "i-1")]
+    assert "10.0.0.2" in result["pairs"][0]["warnings"][0]
+    targets[0]["platform"] = "windows"
+    result = match_servers(sources, targets, overrides=[ov("s-1", "i-1")])
+    assert [(b["source_server_id"], b["reason_code"], b["method"]) for b in result["blocked"]] == [
+        ("s-1", "evidence_contradicts", "override")
+    ]
 
 
 # ----------------------------------------------------------------------------------------------------------------
-# properties
+# claims (stored pairs)
 # ----------------------------------------------------------------------------------------------------------------
 
-ROLES = ["web", "app", "db", "api", "mq"]
-ENVS = ["prod", "dev"]
-BASES = ["%s-%s-%02d" % (r, e, n) for r in ROLES for e in ENVS for n in (1, 2)] + ["web", "app-01"]
+
+def test_stored_pair_with_agreeing_name():
+    result = match_servers(src("web-01"), tgt("web-01"), claims=[ov("s-00", "i-00")])
+    assert pairs_of(result, "stored") == [("s-00", "i-00")]
+    assert result["pairs"][0]["evidence"]["name"]["result"] == "exact" and result["pairs"][0]["warnings"] == []
 
 
-@st.composite
-def noisy_name(draw):
-    """Names from a small pool (so collisions happen) with case/space/width noise or a one-letter typo."""
-    kind = draw(st.sampled_from(["plain", "noise", "typo", "none", "swap"]))
-    base = draw(st.sampled_from(BASES))
-    if kind == "none":
-        return draw(st.sampled_from([None, "", "  "]))
-    if kind == "noise":
-        flips = draw(st.lists(st.booleans(), min_size=len(base), max_size=len(base)))
-        base = "".join(c.upper() if f else c for c, f in zip(base, flips))
-        if draw(st.booleans()):
-            base = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in base)
-        return draw(st.sampled_from(["", " ", "\t"])) + base + draw(st.sampled_from(["", "  "]))
-    if kind == "typo":
-        letters = [i for i, c in enumerate(base) if c.isalpha()]
-        pos = draw(st.sampled_from(letters))
-        return base[:pos] + draw(st.sampled_from("aeiouxyz")) + base[pos + 1:]
-    if kind == "swap":
-        parts = base.split("-")
-        return "-".join(reversed(parts))
-    return base
+def test_stored_pair_with_differing_name_warns():
+    result = match_servers(src("web-01"), tgt("legacy-box"), claims=[ov("s-00", "i-00")])
+    pair = result["pairs"][0]
+    assert pair["method"] == "stored" and pair["evidence"]["name"]["result"] == "differs"
+    assert "legacy-box" in pair["warnings"][0]
 
 
-@st.composite
-def estate(draw, max_size=8, min_sources=0, min_targets=0):
-    n_sources = draw(st.integers(min_sources, max_size))
-    n_targets = draw(st.integers(min_targets, max_size))
-    sources = [{"id": "s-%02d" % i, "name": draw(noisy_name())} for i in range(n_sources)]
-    targets = [{"id": "i-%02d" % i, "name": draw(noisy_name())} for i in range(n_targets)]
-    return sources, targets
+def test_claim_of_a_missing_target():
+    result = match_servers(src("web-01"), tgt("web-01"), claims=[ov("s-00", "i-77")])
+    assert codes(result["unmatched_sources"]) == {"s-00": "stored_target_missing"}
+    assert "i-77" in result["unmatched_sources"][0]["reason"]
 
 
-OPTIONS = st.fixed_dictionaries({
-    "fuzzy": st.booleans(),
-    "threshold": st.floats(60, 100),
-    "margin": st.floats(0, 15),
-    "scorer": st.sampled_from(["ratio", "token_sort_ratio", "ratio+token_sort_ratio", "WRatio"]),
-})
-
-
-@PROPERTY
-@given(estate(), OPTIONS)
-def test_property_one_to_one_and_partition(data, options):
-    sources, targets = data
-    result = match_servers(sources, targets, **options)
-    target_ids = [p["target_id"] for p in result["pairs"]]
-    source_ids = [p["source_id"] for p in result["pairs"]]
-    assert len(target_ids) == len(set(target_ids)), "two sources on one target"
-    assert len(source_ids) == len(set(source_ids)), "one source on two targets"
-    assert_partition(result, sources, targets)
-    summary = result["summary"]
-    assert summary["paired"] == summary["exact"] + summary["fuzzy"] + summary["override"] == len(result["pairs"])
-    assert 0.0 <= summary["match_rate"] <= 1.0
-    json.dumps(result)  # Ansible returns it as JSON
-
-
-@PROPERTY
-@given(estate(), OPTIONS)
-def test_property_no_fuzzy_pair_below_threshold(data, options):
-    sources, targets = data
-    options["fuzzy"] = True
-    result = match_servers(sources, targets, **options)
-    for pair in result["pairs"]:
-        if pair["method"] == "fuzzy":
-            assert options["threshold"] <= pair["score"] <= 100.0
-        elif pair["method"] == "exact":
-            assert pair["score"] == 100.0 and pair["normalized_name"] == pair["target_normalized_name"]
-
-
-@PROPERTY
-@given(estate(), OPTIONS)
-def test_property_duplicate_names_are_never_auto_resolved(data, options):
-    sources, targets = data
-    result = match_servers(sources, targets, **options)
-    for side, items, field in (("source", sources, "source_id"), ("target", targets, "target_id")):
-        counts = {}
-        for item in items:
-            norm = normalize_name(item["name"])
-            if norm:
-                counts[norm] = counts.get(norm, 0) + 1
-        duplicated = set(item["id"] for item in items if counts.get(normalize_name(item["name"]), 0) > 1)
-        assert not duplicated & set(p[field] for p in result["pairs"]), "a duplicate-named %s was paired" % side
-        listed = set(i for d in result["duplicates"] if d["side"] == side for i in d["ids"])
-        assert listed == duplicated
-
-
-@PROPERTY
-@given(st.sampled_from([b for b in BASES if "-" in b]), st.data())
-def test_property_fuzzy_near_tie_is_never_resolved(base, data):
-    letters = [i for i, c in enumerate(base) if c.isalpha()]
-    first, second = data.draw(st.lists(st.sampled_from(letters), min_size=2, max_size=2, unique=True))
-    one = base[:first] + "x" + base[first + 1:]
-    two = base[:second] + "z" + base[second + 1:]
-    # ratio: two one-letter substitutions of the same name score the same, so they are a tie
-    result = match_servers([{"id": "s-1", "name": base}], [{"id": "i-1", "name": one}, {"id": "i-2", "name": two}],
-                           fuzzy=True, scorer="ratio", threshold=60, margin=data.draw(st.floats(0, 10)))
+def test_claim_conflict_refuses_all_claimants_and_the_target():
+    result = match_servers(src("a-01", "b-01"), tgt("a-01"), claims=[ov("s-00", "i-00"), ov("s-01", "i-00")])
     assert result["pairs"] == []
-    assert result["ambiguous"] or result["unmatched_sources"][0]["reason_code"] == "misread"
+    assert codes(result["unmatched_sources"]) == {"s-00": "claim_conflict", "s-01": "claim_conflict"}
+    assert "s-01" in result["unmatched_sources"][0]["reason"]
+    assert codes(result["unmatched_targets"], "target_instance_id") == {"i-00": "claim_conflict"}
 
 
-@PROPERTY
-@given(estate(), OPTIONS, st.randoms(use_true_random=False))
-def test_property_independent_of_input_order(data, options, rnd):
-    sources, targets = data
-    overrides = []
-    if sources and targets:
-        overrides = [{"source_id": sources[0]["id"], "target_id": targets[-1]["id"]},
-                     {"source_id": "s-missing", "target_id": targets[0]["id"]}]
-    first = match_servers(sources, targets, overrides=overrides, **options)
-    shuffled_sources, shuffled_targets, shuffled_overrides = list(sources), list(targets), list(overrides)
-    rnd.shuffle(shuffled_sources)
-    rnd.shuffle(shuffled_targets)
-    rnd.shuffle(shuffled_overrides)
-    second = match_servers(shuffled_sources, shuffled_targets, overrides=shuffled_overrides, **options)
-    assert json.dumps(first, sort_keys=True) == json.dumps(second, sort_keys=True)
+def test_exact_target_stored_for_another_source_is_target_taken_and_not_fuzzy():
+    result = match_servers(src("web-01", "db-01"), tgt("web-01", "web-01-dr"), claims=[ov("s-01", "i-00")], fuzzy=True)
+    assert pairs_of(result, "stored") == [("s-01", "i-00")]
+    entry = result["unmatched_sources"][0]
+    assert (entry["source_server_id"], entry["reason_code"]) == ("s-00", "target_taken")
+    assert "s-01" in entry["reason"] and result["proposals"] == []
 
 
-@PROPERTY
-@given(estate(min_sources=1, min_targets=1), OPTIONS, st.data())
-def test_property_valid_overrides_always_win(data, options, draw):
-    sources, targets = data
-    k = draw.draw(st.integers(1, min(len(sources), len(targets))))
-    chosen_sources = draw.draw(st.permutations(sources))[:k]
-    chosen_targets = draw.draw(st.permutations(targets))[:k]
-    overrides = [{"source_id": s["id"], "target_id": t["id"]} for s, t in zip(chosen_sources, chosen_targets)]
-    result = match_servers(sources, targets, overrides=overrides, **options)
-    assert result["errors"] == []
-    got = set((p["source_id"], p["target_id"]) for p in result["pairs"] if p["method"] == "override")
-    assert got == set((o["source_id"], o["target_id"]) for o in overrides)
-    assert_partition(result, sources, targets)
+def test_exact_target_taken_by_an_override():
+    result = match_servers(
+        src("web-01", "db-01"), tgt("web-01", "x"), overrides=[ov("s-01", "i-00"), ov("s-00", "i-01")]
+    )
+    assert pairs_of(result, "override") == [("s-00", "i-01"), ("s-01", "i-00")]
 
 
-@PROPERTY
-@given(estate(min_sources=1, min_targets=2), OPTIONS, st.data())
-def test_property_invalid_overrides_are_rejected_and_withhold_their_servers(data, options, draw):
-    sources, targets = data
-    source = draw.draw(st.sampled_from(sources))
-    first, second = draw.draw(st.permutations(targets))[:2]
-    kind = draw.draw(st.sampled_from(["two_targets", "unknown_target", "unknown_source"]))
-    if kind == "two_targets":
-        overrides = [{"source_id": source["id"], "target_id": first["id"]},
-                     {"source_id": source["id"], "target_id": second["id"]}]
-        withheld = {source["id"], first["id"], second["id"]}
-    elif kind == "unknown_target":
-        overrides = [{"source_id": source["id"], "target_id": "i-404"}]
-        withheld = {source["id"]}
-    else:
-        overrides = [{"source_id": "s-404", "target_id": first["id"]}]
-        withheld = {first["id"]}
-    result = match_servers(sources, targets, overrides=overrides, **options)
-    assert result["errors"]
-    assert all(e["message"] and e["remediation"] for e in result["errors"])
-    paired = set(x for p in result["pairs"] for x in (p["source_id"], p["target_id"]))
-    assert not paired & withheld
-    unmatched = codes(result["unmatched_sources"])
-    assert set(unmatched.get(i) for i in withheld if i.startswith("s-")) <= {"override_rejected"}
+# ----------------------------------------------------------------------------------------------------------------
+# foreign owners
+# ----------------------------------------------------------------------------------------------------------------
 
 
-def test_bench_generator_smoke():
-    """The benchmark's estate, small: no wrong pair and most pairs found (the full run is bench/match.py)."""
-    import importlib.util
-    import os
+def test_foreign_exact_owner_reserves_its_target():
+    sources = [{"id": "s-f", "name": "ledger-01", "foreign": True}, {"id": "s-1", "name": "ledger-01-dr"}]
+    result = match_servers(sources, tgt("ledger-01"), fuzzy=True)
+    assert result["reserved"] == [
+        {
+            "target_instance_id": "i-00",
+            "target_name": "ledger-01",
+            "owner_source_server_id": "s-f",
+            "owner_name": "ledger-01",
+            "method": "exact",
+        }
+    ]
+    assert result["pairs"] == [] and result["proposals"] == []
+    assert codes(result["unmatched_sources"]) == {"s-1": "no_candidate"}
+    assert result["summary"]["sources"] == 1 and result["summary"]["reserved"] == 1
 
-    path = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "bench", "match.py")
-    spec = importlib.util.spec_from_file_location("bench_match", os.path.abspath(path))
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    sources, targets, truth, kinds = bench.generate(400, seed=7)
-    stats = bench.evaluate(match_servers(sources, targets, fuzzy=True), truth, kinds)
-    assert stats["wrong"] == 0
-    assert stats["recall"] > 0.95
+
+def test_foreign_fuzzy_owner_reserves_its_target():
+    sources = [{"id": "s-f", "name": "cashbook-ledger-01", "foreign": True}, {"id": "s-1", "name": "payments-01"}]
+    result = match_servers(sources, tgt("cashbook-ledger-01-dr", "paymnets-01"), fuzzy=True)
+    assert [(r["target_instance_id"], r["method"]) for r in result["reserved"]] == [("i-00", "fuzzy")]
+    assert [(p["source_server_id"], p["target_instance_id"]) for p in result["proposals"]] == [("s-1", "i-01")]
+    # a local source about as close to the foreign owner's candidate does not get it either
+    sources.append({"id": "s-2", "name": "cashbooks-ledger-01"})
+    result = match_servers(sources, tgt("cashbook-ledger-01-dr"), fuzzy=True)
+    assert result["proposals"] == [] and result["pairs"] == []
+    assert codes(result["ambiguous"]) == {"s-2": "fuzzy_contested_target"}
+    assert "s-f" not in [e["source_server_id"] for e in result["unmatched_sources"] + result["ambiguous"]]
 
 
-def test_rejected_override_never_turns_a_duplicate_name_into_a_guess():
-    """A rejected override sets its target aside; the same-named twin must not then look unique (helper-4's repro)."""
-    sources = [{"id": "s-1", "name": "report-01"}]
-    targets = [{"id": "i-a", "name": "report-01"}, {"id": "i-b", "name": "REPORT-01"}]
-    result = matching.match_servers(sources, targets, overrides=[{"source_server_id": "s-000", "target_instance_id": "i-a"}],
-                                    allow_unknown_override_targets=True)
+def test_foreign_stored_pair_reserves_and_foreign_overrides_are_errors():
+    sources = [{"id": "s-f", "name": "x", "foreign": True}, {"id": "s-1", "name": "web-01"}]
+    result = match_servers(sources, tgt("web-01"), claims=[ov("s-f", "i-00")])
+    assert [(r["owner_source_server_id"], r["method"]) for r in result["reserved"]] == [("s-f", "stored")]
+    assert codes(result["unmatched_sources"]) == {"s-1": "target_taken"}
+    result = match_servers(sources, tgt("web-01", "y"), overrides=[ov("s-f", "i-01")])
+    assert [e["code"] for e in result["errors"]] == ["foreign_source"]
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# scoring backends
+# ----------------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scorer", matching.SCORERS + ("ratio+token_sort_ratio",))
+def test_every_scorer_runs(scorer):
+    result = match_servers(src("payments-01"), tgt("paymnets-01"), fuzzy=True, scorer=scorer)
     assert result["pairs"] == []
-    assert [a["source_id"] for a in result["ambiguous"]] == ["s-1"]
-    assert sorted(u["id"] for u in result["unmatched_targets"]) == ["i-a", "i-b"]
-    assert result["errors"]
+    assert len(result["proposals"]) + len(result["unmatched_sources"]) == 1
+
+
+def test_fuzzy_without_rapidfuzz_raises_clearly(monkeypatch):
+    monkeypatch.setattr(scoring, "HAS_RAPIDFUZZ", False)
+    with pytest.raises(matching.MatchingDependencyError, match="rapidfuzz"):
+        match_servers(src("a"), tgt("b"), fuzzy=True)
+
+
+def test_extract_backend_gives_the_same_result_as_cdist(monkeypatch):
+    names = ["settlement-%02d" % n for n in range(30)]
+    sources = src(*names)
+    targets = tgt(*[n.replace("settlement", "setltement") for n in names])
+    expected = match_servers(sources, targets, fuzzy=True)
+    monkeypatch.setitem(scoring._BACKEND, "cdist", False)
+    assert match_servers(sources, targets, fuzzy=True) == expected
+    assert len(expected["proposals"]) == 30
+
+
+def test_large_estate_chunks_cdist(monkeypatch):
+    monkeypatch.setattr(scoring, "_MAX_CELLS", 7)
+    names = ["settlement-%02d" % n for n in range(12)]
+    result = match_servers(src(*names), tgt(*[n.replace("settlement", "setltement") for n in names]), fuzzy=True)
+    assert len(result["proposals"]) == 12
