@@ -78,6 +78,8 @@ def _instance(side, subnets, *, name, ip, az, platform, architecture, instance_t
     instance_id = ec2.run_instance(side["account"], side["region"], platform=platform, architecture=architecture,
                                    instance_type=instance_type, subnet_id=subnet["id"], private_ip=ip, tags=all_tags,
                                    start=state == "running")
+    if disks_gib:
+        ec2.size_root_volume(side["account"], side["region"], instance_id, disks_gib[0])
     if len(disks_gib) > 1:
         ec2.attach_data_disks(side["account"], side["region"], instance_id, disks_gib[1:])
     return instance_id, subnet

@@ -115,6 +115,16 @@ def run_instance(account, region, *, platform, architecture, instance_type, subn
     return inst.id
 
 
+def size_root_volume(account, region, instance_id, size_gib) -> None:
+    """Give the instance's root volume the estate's size (moto creates it with the AMI's default, 8 GiB)."""
+    b = backend(account, region)
+    inst = _find(account, region, instance_id)
+    for device in inst.block_device_mapping.values():
+        if getattr(device, "volume_id", None):
+            b.get_volume(device.volume_id).size = int(size_gib)
+            return
+
+
 def attach_data_disks(account, region, instance_id, sizes_gib) -> None:
     b = backend(account, region)
     inst = _find(account, region, instance_id)
