@@ -14,6 +14,7 @@ KNOWN = {
     "launch_failure_rate": float,  # fraction of server launches that fail (LAUNCH_FAILED)
     "launch_failures": list,  # source server IDs whose launches fail
     "launch_failure_message": str,
+    "deny_assume_role": list,  # role ARNs whose sts:AssumeRole is refused (AccessDenied), as a trust policy would
 }
 
 
@@ -53,6 +54,10 @@ class Faults:
             if roll < throttle + self.config.get("error_rate", 0.0):
                 return "error"
         return None
+
+    def denies_role(self, role_arn: str) -> bool:
+        with self._lock:
+            return role_arn in (self.config.get("deny_assume_role") or [])
 
     def latency_s(self, service: str, operation: str) -> float:
         with self._lock:

@@ -105,6 +105,8 @@ class LabApp:
             fault = self.faults.request_fault(service, operation)
             if service == "drs":
                 status, headers, payload, operation, error = self._drs(environ, body, account, region, fault)
+            elif service == "sts" and operation == "AssumeRole" and self.faults.denies_role(self._form(body).get("RoleArn", "")):
+                status, headers, payload, error = self._access_denied(self._form(body)["RoleArn"], access_key)
             elif fault:
                 status, headers, payload, error = self._aws_fault(service, fault)
             else:
@@ -166,6 +168,21 @@ class LabApp:
                 os.write(fd, line)  # one write per line with O_APPEND: safe for several labs at once
             finally:
                 os.close(fd)
+
+    @staticmethod
+    def _form(body: bytes) -> dict:
+        try:
+            return {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+        except Exception:
+            return {}
+
+    @staticmethod
+    def _access_denied(role_arn: str, access_key: str):
+        """What STS answers when the role's trust policy does not let the caller in (or the ExternalId is wrong)."""
+        message = f"User: {access_key or 'caller'} is not authorized to perform: sts:AssumeRole on resource: {role_arn}"
+        xml = (f'<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>AccessDenied</Code>'
+               f"<Message>{message}</Message></Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>")
+        return 403, [("Content-Type", "text/xml")], xml.encode(), "AccessDenied"
 
     @staticmethod
     def _aws_fault(service: str, fault: str):

@@ -10,8 +10,17 @@ Credentials from STS live only in this process: they never enter results, logs o
 
 import threading
 
+try:
+    import botocore
+except ImportError:
+    pass  # amazon.aws's module set-up reports a missing botocore
+
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.retry import BOTOCORE_CONFIG
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.retry import retry_for
+
+ASSUME_ROLE_REMEDIATION = ("Check the role's trust policy: it must name the account of the caller and, when it requires "
+                           "sts:ExternalId, the same external_id; check that duration_seconds is within the role's maximum "
+                           "session duration and that the caller may call sts:AssumeRole on the role.")
 
 ASSUME_ROLE_SPEC = dict(
     type="dict",
@@ -42,7 +51,12 @@ class ClientFactory:
                           DurationSeconds=role.get("duration_seconds") or 3600)
             if role.get("external_id"):
                 params["ExternalId"] = role["external_id"]
-            creds = sts.assume_role(aws_retry=True, **params)["Credentials"]
+            try:
+                creds = sts.assume_role(aws_retry=True, **params)["Credentials"]
+            except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
+                code = getattr(exc, "response", {}).get("Error", {}).get("Code")
+                self.module.fail_json_aws(exc, msg=f"Cannot assume role {role['role_arn']} ({code or 'no answer'}); nothing was done.",
+                                          error_code=code, remediation=ASSUME_ROLE_REMEDIATION)
             self._credentials[key] = dict(
                 aws_access_key_id=creds["AccessKeyId"],
                 aws_secret_access_key=creds["SecretAccessKey"],

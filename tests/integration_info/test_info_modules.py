@@ -40,12 +40,12 @@ def ansible_env(lab: Lab) -> dict:
     }
 
 
-def run_playbook(lab: Lab, name: str, extra: dict, check: bool = False) -> dict:
+def run_playbook(lab: Lab, name: str, extra: dict, check: bool = False, **env: str) -> dict:
     """Run a playbook; return {task name: localhost result}; fail on a non-zero exit."""
     cmd = [str(BIN / "ansible-playbook"), str(PLAYBOOKS / name), "-i", "localhost,", "-e", json.dumps(extra)]
     if check:
         cmd.append("--check")
-    proc = subprocess.run(cmd, cwd=ROOT, env=ansible_env(lab), capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(cmd, cwd=ROOT, env={**ansible_env(lab), **env}, capture_output=True, text=True, timeout=300)
     assert (
         proc.returncode == 0
     ), f"{' '.join(cmd)} exited {proc.returncode}:\n{proc.stdout[-6000:]}\n{proc.stderr[-3000:]}"
@@ -288,3 +288,35 @@ def test_ansible_doc_renders(lab, module):
     assert "ERROR" not in proc.stderr and "WARNING" not in proc.stderr, proc.stderr
     for needle in (module, "assume_role", "region", "RETURN VALUES", "check_mode"):
         assert needle in proc.stdout, f"{needle!r} missing from ansible-doc {module}"
+
+
+def test_module_defaults_of_every_aws_group_name_reach_our_modules(lab):
+    # The environment's Region has no source servers: a module that ignored module_defaults would silently list none.
+    results = run_playbook(lab, "module_defaults_groups.yml", {}, AWS_REGION="eu-central-1", AWS_DEFAULT_REGION="eu-central-1")
+    for task in ["Group aws", "Group amazon.aws.aws", "Group elastic_dr.orchestrator.aws",
+                 "The collection's group wins over group/aws", "The task's own region wins over group/aws"]:
+        assert len(results[task]["source_servers"]) == 24, (task, results[task].get("msg"))
+
+
+DENIED = "arn:aws:iam::222222222222:role/NotTrusted"
+
+
+@pytest.mark.parametrize("module, args", [
+    ("drs_source_server_info", {}),
+    ("drs_instance_match", {}),
+    ("drs_start_recovery", {"source_server_ids": ["s-00000000000000001"], "mode": "drill", "run_id": "x"}),
+])
+def test_a_refused_assume_role_fails_cleanly_before_any_other_call(lab, tmp_path, module, args):
+    from lab.testing import run_task
+
+    lab.faults(deny_assume_role=[DENIED])
+    try:
+        seq = lab.last_seq()
+        result = run_task(lab, tmp_path, module, {**args, "assume_role": {"role_arn": DENIED, "external_id": "wrong"}})
+    finally:
+        lab.faults()
+    assert result["failed"] is True and "module_stderr" not in result, result  # a clean failure, not a traceback
+    assert result["msg"].startswith(f"Cannot assume role {DENIED} (AccessDenied)"), result
+    assert result["error_code"] == "AccessDenied" and "trust policy" in result["remediation"] and "ExternalId" in result["remediation"]
+    assert "wrong" not in json.dumps(result)  # the ExternalId is a secret
+    assert [c["operation"] for c in lab.calls(seq) if c["service"] != "sts"] == []
