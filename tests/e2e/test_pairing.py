@@ -153,3 +153,20 @@ def test_hostile_estate_no_server_ever_takes_another_servers_target(lab, tmp_pat
     assert names == {"acme_prod", "broker-1a", "payroll01b", "db-2-1", "web-01", "sql-007"}, tail(proc)
     for s in launched:
         assert owner.get(s["ec2_instance_id"]) == s["source_server_id"]
+
+
+def test_pairing_under_50_percent_drs_throttling_stores_the_same_pairs_with_their_review_records(lab, tmp_path):
+    truth = {s["source_server_id"]: s for s in lab.truth()["servers"]}
+    lab.faults(throttle_rate=0.5, services=["drs"])
+    try:
+        proc = store_reviewed_pairs(lab, tmp_path / "pairing")
+    finally:
+        lab.faults()
+    assert "have no valid pair" in proc.stdout and "Traceback" not in proc.stdout + proc.stderr, tail(proc)
+    stored = stored_pairs(lab)
+    assert len(stored) == 19, tail(proc)  # the 17 exact pairs and the 2 accepted proposals, as without faults
+    for sid, tid in stored.items():
+        assert tid == truth[sid]["target_instance_id"]
+    drs, _ec2 = clients(lab)
+    reviewed = {s["sourceServerID"]: s["tags"].get("elastic_dr:pair-target") for s in drs.describe_source_servers(filters={})["items"]}
+    assert {sid: reviewed[sid] for sid in stored} == stored  # every stored pair has its review record
