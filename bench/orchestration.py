@@ -10,7 +10,8 @@
    playbook with a per-server ``loop:`` calling drs_launch_into_config and drs_start_recovery (run on
    --naive-servers servers and extrapolated linearly to 1,000; it does not even wait for the jobs).
 2. RTO efficiency with the default (realistic) DRS timings at --scale simulated seconds per real second:
-   sum over waves of run.json waves[].rto_s (the slowest server of the wave, simulated) / (wall x scale); goal 0.95.
+   the slowest-server lower bound (sum over waves of the slowest server's job time, simulated: the RTO if orchestration
+   took no time) / the run's RTO as run.json records it (elapsed, first DRS job to last server verified); goal 0.95.
 3. Mutating API calls (lab call log) of an immediate re-run with the same run ID (goal 0).
 
     .venv/bin/python bench/orchestration.py [--servers 1000] [--waves 10] [--naive-servers 100]
@@ -195,12 +196,13 @@ def main() -> int:
         with Lab(str(estate), time_scale=args.scale, strict=True, log_path=str(work / "lab-rto.log")) as lab:
             store_pairs(lab, work / "reports")
             wall, proc, run = failover(lab, work / "reports", "bench-rto", args.poll, args.progress)
-            rtos = [w.get("rto_s") or 0 for w in run["waves"]]
-            simulated = wall * args.scale
+            slowest = [max([s.get("duration_s") or 0 for s in w.get("servers") or []] or [0]) for w in run["waves"]]
+            bound = sum(slowest)
+            rto = run["summary"]["rto_s"] or 0
             print(f"[2] {args.rto_servers} servers / {args.rto_waves} waves, default DRS timings at x{args.scale:g}: "
-                  f"wall {wall:.1f} s = {simulated:.0f} simulated s; sum of wave RTOs {sum(rtos):.0f} s "
-                  f"({', '.join(f'{r:.0f}' for r in rtos)}); RTO efficiency {sum(rtos) / simulated:.2f} (goal >= 0.95); "
-                  f"playbook overhead {wall - sum(rtos) / args.scale:.1f} s real; verdict {run['verdict']['verdict']}")
+                  f"wall {wall:.1f} s = {wall * args.scale:.0f} simulated s; RTO (elapsed) {rto:.0f} s; slowest-server lower bound "
+                  f"{bound:.0f} s ({', '.join(f'{r:.0f}' for r in slowest)}); RTO efficiency {bound / rto if rto else 0:.2f} (goal >= 0.95); "
+                  f"orchestration inside the RTO {(rto - bound) / args.scale:.1f} s real; verdict {run['verdict']['verdict']}")
     print(f"work directory: {work}")
     return 0
 

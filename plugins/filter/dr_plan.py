@@ -6,6 +6,8 @@
 """Filters that turn discovered source servers, or a failover's run record, into waves (used by the plan role), and
 share a plan-wide match among the waves."""
 
+import os
+
 from ansible.errors import AnsibleFilterError
 
 
@@ -156,9 +158,53 @@ def dr_accepted_pairs(content, source="the approved-pairs file"):
     return accepted
 
 
+def dr_plan_problems(waves, known_ids=None, source="the plan"):
+    """What makes a plan unsafe to run, each as a sentence naming the key and ``source``: a wave name used twice, a
+    server in two waves, a server DRS does not know (when ``known_ids`` is given)."""
+    problems = []
+    seen_waves, seen_servers = {}, {}
+    for index, wave in enumerate(waves or []):
+        name = str(wave.get("name"))
+        if name in seen_waves:
+            problems.append(f"{source}: waves[{index}] and waves[{seen_waves[name]}] are both named {name!r}; wave names must be unique "
+                            "(one would be silently dropped).")
+        seen_waves.setdefault(name, index)
+        for sid in wave.get("source_server_ids") or []:
+            if sid in seen_servers and seen_servers[sid] != name:
+                problems.append(f"{source}: source server {sid} is in wave {seen_servers[sid]!r} and in wave {name!r}; put it in one wave.")
+            seen_servers.setdefault(sid, name)
+    if known_ids is not None:
+        known = set(known_ids)
+        missing = [sid for sid in seen_servers if sid not in known]
+        if missing:
+            problems.append(f"{source}: DRS has no source server {', '.join(missing[:10])}"
+                            + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
+                            + " in this Region (FAILOVER direction); check the IDs (drs_source_server_info) and the Region.")
+    return problems
+
+
+def dr_input_file_candidates(path, playbook_dir=""):
+    """Where a relative input file (plan file, approved pairs) is looked for, in order: the current directory (the job's
+    project directory under AWX and ansible-runner), the shell's $PWD, the playbook's directory and its parent (a
+    project with playbooks/ under its root). An absolute path is only itself; ~ is expanded."""
+    path = os.path.expanduser(str(path or "").strip())
+    if not path:
+        return []
+    if os.path.isabs(path):
+        return [path]
+    bases = [os.getcwd(), os.environ.get("PWD") or "", str(playbook_dir or ""), os.path.dirname(str(playbook_dir or ""))]
+    out = []
+    for base in bases:
+        candidate = os.path.normpath(os.path.join(base, path)) if base else ""
+        if candidate and candidate not in out:
+            out.append(candidate)
+    return out
+
+
 class FilterModule:
     def filters(self):
         return {"dr_servers_with_tags": dr_servers_with_tags, "dr_waves_from_tags": dr_waves_from_tags,
                 "dr_failback_waves": dr_failback_waves, "dr_recovery_instance_problems": dr_recovery_instance_problems,
                 "dr_match_compact": dr_match_compact, "dr_wave_match": dr_wave_match,
-                "dr_accepted_pairs": dr_accepted_pairs}
+                "dr_accepted_pairs": dr_accepted_pairs, "dr_input_file_candidates": dr_input_file_candidates,
+                "dr_plan_problems": dr_plan_problems}

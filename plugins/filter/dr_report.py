@@ -5,35 +5,19 @@
 
 """Filters that judge a run record (PASS, FAIL or PARTIAL) and render it as one self-contained HTML page (role report).
 
-Both filters take the run record built by ``dr_run_record`` (plugins/filter/dr_record.py) and are defensive about
-missing keys, so a hand-written, partial or empty record still gives a verdict and a page.
+Both filters take the run record built by ``dr_run_record`` (plugins/filter/dr_record.py). The judging (states, counts,
+RTO, verdict) is plugins/module_utils/records.py; this file only draws. Both are defensive about missing keys, so a
+hand-written, partial or empty record still gives a verdict and a page.
 """
 
-import math
-from datetime import datetime, timezone
+from datetime import timezone
 from html import escape
 
-LAUNCHED = "launched"
-BAD_STATES = ("failed", "identity_mismatch", "ip_mismatch")
-WAIT_STATES = ("in_progress", "pending")
-UNMATCHED_KINDS = ("unmatched", "ambiguous", "invalid", "blocked", "proposal")
-MAX_ROWS_PER_WAVE = 200
-MAX_NAMES_IN_REASON = 5
+from ansible_collections.elastic_dr.orchestrator.plugins.module_utils import records
+from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.records import (  # the vocabulary, owned by records
+    DEFAULT_REMEDIATION, FALLBACK_REMEDIATION, LAUNCHED, SERVER_WAITING as WAIT_STATES)
 
-DEFAULT_REMEDIATION = {
-    "unmatched": "Give the target instance a Name (or tags) that pairs it with this source server, or add an override pair; "
-                 "then run again with the same run ID.",
-    "ambiguous": "Make the Name unique on both sides or add an override pair; then run again with the same run ID.",
-    "invalid": "Fix the failed pair checks named in the message; then run again with the same run ID.",
-    "blocked": "The evidence contradicts this pair (see the message): fix the tags or add an override pair with the pair playbook.",
-    "proposal": "Review the proposal with the pair playbook and accept it there, or add an override pair.",
-    "refused": "Fix the cause named in the message; then run again with the same run ID.",
-    "failed": "Read the DRS job log for this server, fix the cause, then start a new job for it.",
-    "mismatch": "Check the launch configuration of the server (drs_launch_into_config) and the ENI of the target instance.",
-    "timeout": "Run again with the same run ID to keep waiting; nothing is started twice.",
-    "skipped": "Fix the problems of the failed wave, then run again with the same run ID.",
-}
-FALLBACK_REMEDIATION = "See the task output of this wave in the play log."
+MAX_ROWS_PER_WAVE = 200
 
 # Plot geometry of the timeline (SVG user units = CSS pixels; the SVG is drawn at its natural size).
 LABEL_W = 180
@@ -43,9 +27,10 @@ AXIS_H = 30
 BAND_PAD = 6
 NICE_STEPS = (5, 10, 15, 30, 60, 120, 300, 600, 900, 1200, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
 
-
-# ---------------------------------------------------------------------------------------------------------------------
-# Small, defensive helpers
+_t = records.parse_time
+_num = records.number
+_bool = records.flag
+_mmss = records.mmss
 
 
 def _e(value):
@@ -53,215 +38,25 @@ def _e(value):
     return "" if value is None else escape(str(value), quote=True)
 
 
-def _t(value):
-    """An aware datetime from an ISO string ("...Z" allowed) or a datetime; None when absent or unreadable."""
-    if isinstance(value, datetime):
-        parsed = value
-    elif value:
-        try:
-            parsed = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    else:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
-def _num(value):
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(number) else number
-
-
-def _bool(value):
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "yes"):
-        return True
-    if isinstance(value, str) and value.strip().lower() in ("false", "no"):
-        return False
-    return None
-
-
 def _list(value):
     return list(value) if isinstance(value, (list, tuple)) else []
-
-
-def _dicts(value):
-    return [item for item in _list(value) if isinstance(item, dict)]
-
-
-def _mmss(seconds):
-    """m:ss (minutes are not wrapped into hours: 75:00); '—' for None."""
-    if seconds is None:
-        return "\u2014"
-    sign = "-" if seconds < 0 else ""
-    whole = int(round(abs(seconds)))
-    return f"{sign}{whole // 60}:{whole % 60:02d}"
 
 
 def _clock(moment):
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "\u2014"
 
 
-def _state(server):
-    status = str(server.get("status") or "").strip().lower()
-    if status in (LAUNCHED,) + BAD_STATES + WAIT_STATES:
-        return status
-    launch = str(server.get("launch_status") or "").upper()
-    return {"LAUNCHED": LAUNCHED, "FAILED": "failed", "PENDING": "pending"}.get(launch, "in_progress" if launch else "pending")
-
-
 def _server_label(server):
     return str(server.get("name") or server.get("source_server_id") or "unnamed server")
 
 
-def _names(items):
-    shown = ", ".join(items[:MAX_NAMES_IN_REASON])
-    rest = len(items) - MAX_NAMES_IN_REASON
-    return shown + (f" and {rest} more" if rest > 0 else "")
-
-
-# ---------------------------------------------------------------------------------------------------------------------
-# Analysis shared by the verdict and the page
-
-
 def _analyse(record):
-    record = record if isinstance(record, dict) else {}
-    summary = record.get("summary") if isinstance(record.get("summary"), dict) else {}
-    waves = []
-    for index, raw in enumerate(_dicts(record.get("waves"))):
-        servers = []
-        jobs = {str(j.get("job_id")): j for j in _dicts(raw.get("jobs"))}
-        for server in _dicts(raw.get("servers")):
-            state = _state(server)
-            identity = _bool(server.get("identity_preserved"))
-            ip_ok = _bool(server.get("ip_preserved"))
-            bad = state in BAD_STATES or identity is False or ip_ok is False
-            job = jobs.get(str(server.get("job_id"))) or {}
-            servers.append({"raw": server, "state": state, "identity": identity, "ip": ip_ok, "bad": bad,
-                            "ok": state == LAUNCHED and not bad, "critical": _bool(server.get("critical")) is True,
-                            "start": _t(server.get("job_created_at")) or _t(job.get("created_at")),
-                            "end": _t(server.get("launched_at")), "job_end": _t(job.get("ended_at")),
-                            "duration": _num(server.get("duration_s"))})
-        started_ids = {str(s["raw"].get(key)) for s in servers for key in ("source_server_id", "planned_source_server_id")}
-        not_started = [str(p) for p in _list(raw.get("planned")) if str(p) not in started_ids]
-        durations = [s["duration"] for s in servers if s["duration"] is not None]
-        rto = _num(raw.get("rto_s"))
-        number = raw.get("number")
-        waves.append({
-            "raw": raw, "index": index, "name": str(raw.get("name") or f"wave {number if number not in (None, '') else index + 1}"),
-            "status": str(raw.get("status") or "").strip().lower(), "reason": str(raw.get("reason") or "").strip(),
-            "servers": servers, "not_started": not_started, "planned": len(servers) + len(not_started),
-            "problems": _dicts(raw.get("problems")), "cleanup": _list(raw.get("cleanup")),
-            "reprotected": _dicts(raw.get("reprotected")),
-            "start": _t(raw.get("started_at")), "end": _t(raw.get("ended_at")), "duration": _num(raw.get("duration_s")),
-            "rto": rto if rto is not None else (max(durations) if durations else None),
-        })
-    all_servers = [s for w in waves for s in w["servers"]]
-
-    rto_s = _num(summary.get("rto_s"))
-    if rto_s is None:
-        wave_durations = [w["duration"] for w in waves if w["duration"] is not None]
-        if wave_durations:
-            rto_s = round(sum(wave_durations), 1)
-        elif _t(record.get("started_at")) and _t(record.get("ended_at")):
-            rto_s = round((_t(record.get("ended_at")) - _t(record.get("started_at"))).total_seconds(), 1)
-    target_min = _num(record.get("rto_target_minutes"))
-    target_s = target_min * 60 if target_min and target_min > 0 else _num(summary.get("rto_target_s"))
-    target_s = target_s if target_s and target_s > 0 else None
-    rto_met = None if target_s is None or rto_s is None else rto_s <= target_s
-
-    counts = {
-        "planned": sum(w["planned"] for w in waves),
-        "launched": sum(1 for s in all_servers if s["state"] == LAUNCHED),
-        "identity_expected": sum(1 for s in all_servers if s["identity"] is not None),
-        "identity_verified": sum(1 for s in all_servers if s["identity"] is True),
-        "ip_expected": sum(1 for s in all_servers if s["ip"] is not None),
-        "ip_verified": sum(1 for s in all_servers if s["ip"] is True),
-        "failed": sum(1 for s in all_servers if s["bad"]),
-        "waiting": sum(1 for s in all_servers if s["state"] in WAIT_STATES),
-        "unmatched": sum(1 for w in waves for p in w["problems"] if str(p.get("kind")) in UNMATCHED_KINDS),
-        "not_started": sum(len(w["not_started"]) for w in waves),
-        "problems": sum(len(w["problems"]) for w in waves),
-    }
-    verdict = _verdict(waves, counts, rto_s, target_s, rto_met)
-    return {"record": record, "waves": waves, "counts": counts, "rto_s": rto_s, "rto_target_s": target_s, "rto_met": rto_met,
-            "verdict": verdict}
-
-
-def _verdict(waves, counts, rto_s, target_s, rto_met):
-    fail, partial = [], []
-    if not waves:
-        fail.append("the run record has no waves: nothing was recovered")
-    for wave in waves:
-        why = f": {wave['reason']}" if wave["reason"] else ""
-        if wave["status"] == "failed":
-            fail.append(f"{wave['name']} failed{why}")
-        elif wave["status"] == "skipped":
-            fail.append(f"{wave['name']} did not run{why or ' (skipped)'}")
-        elif wave["status"] == "partial":
-            partial.append(f"{wave['name']} finished partially{why}")
-        elif wave["status"] != "succeeded":
-            partial.append(f"{wave['name']} has no final status ({wave['status'] or 'none recorded'})")
-    critical = [(w, s) for w in waves for s in w["servers"] if s["critical"] and not s["ok"]]
-    for wave, server in critical[:MAX_NAMES_IN_REASON]:
-        error = server["raw"].get("error")
-        fail.append(f"critical server {_server_label(server['raw'])} ({server['raw'].get('source_server_id') or '-'}) in {wave['name']} "
-                    f"is {server['state'].replace('_', ' ')}" + (f": {error}" if error else ""))
-    if len(critical) > MAX_NAMES_IN_REASON:
-        fail.append(f"{len(critical) - MAX_NAMES_IN_REASON} more critical servers were not recovered (see the report)")
-    others = [f"{_server_label(s['raw'])} ({w['name']}, {s['state'].replace('_', ' ')})"
-              for w in waves for s in w["servers"] if not s["critical"] and not s["ok"]]
-    if others:
-        partial.append(f"{len(others)} non-critical server{'s' if len(others) != 1 else ''} not recovered as planned: {_names(others)}")
-    missing = []
-    for wave in waves:
-        if wave["status"] != "skipped":
-            names = {str(p.get("source_server_id")): p.get("name") for p in wave["problems"] if p.get("name")}
-            missing += [f"{names.get(sid) or sid} ({wave['name']})" for sid in wave["not_started"]]
-    if missing:
-        partial.append(f"{len(missing)} planned server{'s' if len(missing) != 1 else ''} never started: {_names(missing)}")
-    kinds = {}
-    for wave in waves:
-        for problem in wave["problems"]:
-            if str(problem.get("severity") or "error").lower() == "error":
-                kind = str(problem.get("kind") or "other")
-                kinds[kind] = kinds.get(kind, 0) + 1
-    if kinds:
-        total = sum(kinds.values())
-        partial.append(f"{total} problem{'s' if total != 1 else ''} of severity error ("
-                       + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) + ")")
-    if rto_met is False:
-        fail.append(f"RTO {_mmss(rto_s)} missed the target {_mmss(target_s)} by {_mmss(rto_s - target_s)}")
-    elif target_s is not None and rto_s is None and waves:
-        partial.append(f"RTO could not be measured against the target {_mmss(target_s)} (no launch times recorded)")
-    if fail:
-        verdict, reasons = "FAIL", fail + partial
-    elif partial:
-        verdict, reasons = "PARTIAL", partial
-    else:
-        verdict = "PASS"
-        reasons = [f"all {len(waves)} wave{'s' if len(waves) != 1 else ''} succeeded; {counts['launched']} of {counts['planned']} planned servers "
-                   f"launched ({counts['identity_verified']} identity and {counts['ip_verified']} IP verified)"]
-        if rto_met:
-            reasons.append(f"RTO {_mmss(rto_s)} within the target {_mmss(target_s)}")
-    return {"verdict": verdict, "reasons": reasons, "rto_met": rto_met, "rto_s": rto_s, "rto_target_s": target_s}
+    return records.analyse(record)
 
 
 def dr_run_verdict(record):
-    """PASS, FAIL or PARTIAL for a run record, with the reasons and the run RTO against its target.
-
-    FAIL: no waves, a wave failed or was skipped, a critical server was not recovered, or the RTO target was missed.
-    PARTIAL: no FAIL, but a wave was partial, a non-critical server failed or mismatched, a planned server never started,
-    a problem of severity error was recorded, or the RTO could not be measured against a target.
-    PASS otherwise.
-    """
-    return _analyse(record)["verdict"]
+    """PASS, FAIL or PARTIAL for a run record, with the reasons and the run RTO (elapsed) against its target (records.verdict)."""
+    return records.verdict(record)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -297,6 +92,7 @@ svg text{font-family:inherit}
 .srv-bar.notime{fill-opacity:.45;stroke:#cf222e;stroke-dasharray:2 2}
 .sname{font-size:10px;fill:#24292f}.note{font-size:11px;fill:#57606a;font-style:italic}
 .rto-line{stroke:#b42318;stroke-width:2;stroke-dasharray:6 4}
+.rto-achieved{stroke:#0969da;stroke-width:2}
 .rto-text{font-size:11px;font-weight:700;fill:#b42318;paint-order:stroke;stroke:#fff;stroke-width:3px}
 table{width:100%;border-collapse:collapse;background:#fff;border:1px solid #d0d7de;font-size:13px}
 th{background:#eaeef2;text-align:left;padding:6px 8px;position:sticky;top:0}
@@ -350,7 +146,9 @@ def _timeline(analysis):
             moments.append(server["start"])
             ends.extend((server["end"], server["job_end"]))
     known = [m for m in moments + ends if m is not None]
-    t0 = min(known) if known else None
+    # 0:00 is where RTO counts from (the declared incident time or the first DRS job): the last verified bar ends at the
+    # headline RTO by construction.
+    t0 = analysis["start"] or (min(known) if known else None)
     t_end = max(known) if known else None
     span = (t_end - t0).total_seconds() if t0 else 0.0
     target = analysis["rto_target_s"]
@@ -445,6 +243,11 @@ def _timeline(analysis):
     axis.append(f'<text x="12" y="{AXIS_H - 10}">elapsed (m:ss)</text>'
                 f'<text x="12" y="{height - 8}">0:00 = {_e(t0.astimezone(timezone.utc).strftime("%H:%M:%S UTC")) if t0 else "no times recorded"}</text>')
     overlay = []
+    achieved = analysis["rto_s"]
+    if achieved is not None:
+        x = sx(achieved)
+        overlay.append(f'<line class="rto-achieved" x1="{x:.1f}" y1="{AXIS_H - 4}" x2="{x:.1f}" y2="{height - AXIS_H + 4}">'
+                       f'<title>RTO achieved {_mmss(achieved)}: the last server verified</title></line>')
     if target and target > domain:
         overlay.append(f'<text class="rto-text" x="{LABEL_W + PLOT_W:.1f}" y="{AXIS_H + 12}" text-anchor="end">'
                        f'RTO target {_mmss(target)} (off the chart) \u2192</text>')
@@ -454,6 +257,7 @@ def _timeline(analysis):
                        f'<title>RTO target {_mmss(target)}</title></line>'
                        f'<text class="rto-text" x="{x - 4:.1f}" y="{AXIS_H + 12}" text-anchor="end">RTO target {_mmss(target)}</text>')
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="timeline" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+            f'data-rto-s="{"" if achieved is None else achieved}" '
             f'role="img" aria-label="Timeline: one band per wave, one bar per server from job start to launch">'
             f'<g class="axis">{"".join(axis)}</g>{"".join(body)}{"".join(overlay)}</svg>')
 
@@ -599,8 +403,15 @@ def dr_report_html(record):
         rto_text = f"{_mmss(analysis['rto_s'])} vs target {_mmss(analysis['rto_target_s'])} \u2014 {met}"
     else:
         rto_text = f"{_mmss(analysis['rto_s'])} (no target set)"
+    since = "the declared incident" if record.get("incident_time") else "the first DRS job"
     facts = [("Playbook", record.get("playbook") or "\u2014"), ("Mode", record.get("mode") or "\u2014"), ("Region", regions),
-             ("Started", _clock(_t(record.get("started_at")))), ("Ended", _clock(_t(record.get("ended_at")))), ("RTO", rto_text)]
+             ("Started", _clock(_t(record.get("started_at")))), ("Ended", _clock(_t(record.get("ended_at")))), ("RTO", rto_text),
+             ("RTO counts", f"from {since} to the last server verified")]
+    if record.get("wall_started_at") or record.get("wall_ended_at"):
+        facts.append(("Run (controller clock)", f"{_clock(_t(record.get('wall_started_at')))} \u2192 {_clock(_t(record.get('wall_ended_at')))}"))
+    if _num(record.get("time_scale")) and _num(record.get("time_scale")) != 1:
+        facts.append(("Clock", f"lab clock x{_num(record.get('time_scale')):g}: one real second of orchestration counts "
+                               f"{_num(record.get('time_scale')):g} simulated seconds"))
     if record.get("plan"):
         facts.insert(0, ("Plan", record.get("plan")))
     banner = (f'<header class="banner v-{word.lower()}"><div class="verdict">{_e(word)}</div><div>'
@@ -622,12 +433,13 @@ def dr_report_html(record):
               '<span><i class="sw" style="background:#cf222e"></i>failed / mismatched</span>'
               '<span><i class="sw" style="background:#8c959f"></i>pending / in progress</span>'
               + ('<span><i class="sw" style="background:#b42318;height:3px"></i>RTO target</span>' if analysis["rto_target_s"] else "")
+              + ('<span><i class="sw" style="background:#0969da;height:3px"></i>RTO achieved</span>' if analysis["rto_s"] is not None else "")
               + "<span>bar = job created \u2192 instance launched; hover a bar for details; \u2605 = critical</span></div>")
     cleanup_rows = _cleanup_rows(waves)
     sections = [
         banner, f'<section class="tiles">{tiles}</section>',
         "<h2>Timeline</h2>", legend, f'<div class="chart">{_timeline(analysis)}</div>',
-        "<h2>Waves</h2>", _table(("Wave", "Status", "Launched / planned", "Not recovered", "Started", "Duration", "RTO (slowest server)",
+        "<h2>Waves</h2>", _table(("Wave", "Status", "Launched / planned", "Not recovered", "Started", "Duration", "RTO (to its last server verified)",
                                   "Problems", "Reason"), _wave_rows(waves), "No waves in this run record."),
         "<h2>Problems and what to do</h2>", _table(("Wave", "Server", "Kind", "Severity", "Message", "Remediation"),
                                                    _problem_rows(waves), "No problems recorded."),

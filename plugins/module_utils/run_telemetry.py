@@ -12,6 +12,8 @@ The run record is what the report role writes to run.json (with its ``verdict``)
 import datetime
 from decimal import Decimal
 
+from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.records import LAUNCHED, parse_time, seconds_between
+
 SUBJECT_MAX = 100  # SNS Subject limit
 MESSAGE_MAX = 200_000  # well under SNS's 256 KB
 
@@ -26,11 +28,8 @@ def _num(value):
 def _timestamp(value):
     """An ISO timestamp of the record as an aware datetime (CloudWatch rejects points far in the past), else now."""
     now = datetime.datetime.now(datetime.timezone.utc)
-    try:
-        parsed = datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return now
-    return parsed if abs((now - parsed).total_seconds()) < 86400 else now
+    parsed = parse_time(value)
+    return parsed if parsed and abs((now - parsed).total_seconds()) < 86400 else now
 
 
 def _metric(name, value, unit, dimensions, timestamp):
@@ -78,8 +77,8 @@ def wave_metrics(record, wave):
     servers = wave.get("servers") or []
     out = [
         _metric("WaveServersPlanned", len(wave.get("planned") or servers), "Count", dims, when),
-        _metric("WaveServersLaunched", sum(1 for s in servers if s.get("status") == "launched"), "Count", dims, when),
-        _metric("WaveServersFailed", sum(1 for s in servers if s.get("status") not in ("launched", None)), "Count", dims, when),
+        _metric("WaveServersLaunched", sum(1 for s in servers if s.get("status") == LAUNCHED), "Count", dims, when),
+        _metric("WaveServersFailed", sum(1 for s in servers if s.get("status") not in (LAUNCHED, None)), "Count", dims, when),
         _metric("WaveSucceeded", 1 if wave.get("status") == "succeeded" else 0, "Count", dims, when),
     ]
     for name, key in (("WaveDuration", "duration_s"), ("WaveRTOAchieved", "rto_s")):
@@ -90,12 +89,8 @@ def wave_metrics(record, wave):
 
 
 def _wall_seconds(record):
-    try:
-        start = datetime.datetime.fromisoformat(str(record["wall_started_at"]).replace("Z", "+00:00"))
-        end = datetime.datetime.fromisoformat(str(record["wall_ended_at"]).replace("Z", "+00:00"))
-    except (KeyError, ValueError):
-        return None
-    return max((end - start).total_seconds(), 0.0)
+    seconds = seconds_between(record.get("wall_started_at"), record.get("wall_ended_at"))
+    return None if seconds is None else max(seconds, 0.0)
 
 
 def _problem_lines(problems, limit=50):
@@ -138,7 +133,7 @@ def run_message(record, report_path=""):
 def wave_failed_message(record, wave, report_path=""):
     """(subject, body, attributes) of the SNS message sent when a wave fails."""
     servers = wave.get("servers") or []
-    failed = [s for s in servers if s.get("status") != "launched"]
+    failed = [s for s in servers if s.get("status") != LAUNCHED]
     subject = f"[DR wave FAILED] {wave.get('name')} of {record.get('run_id')}"
     body = [
         f"Wave {wave.get('name')} of run {record.get('run_id')} ({record.get('playbook')}, {record.get('mode')}) FAILED"

@@ -14,8 +14,9 @@ description:
     (a C(LAUNCH_FAILED) C(rawError) becomes the server's error).
   - Verifies identity, the EC2 instance ID equals the intended target, and IP preservation, the private IP
     equals the target's; a mismatch is a failure with remediation.
-  - For visible progress in long waits, run it in short rounds (O(timeout=60), O(fail_on_timeout=false)) and
-    print RV(summary.progress) between rounds; the roles of this collection do that.
+  - For visible progress in long waits set O(progress_interval); the task then waits in rounds of that many seconds
+    and prints RV(summary.progress) with the elapsed time after each round, in one task however long the wait (the
+    rounds are a loop in the action plugin, not nested includes).
 author:
   - Elastic DR orchestrator contributors (@elastic-dr)
 options:
@@ -53,6 +54,13 @@ options:
     description: Fail when the jobs have not completed within O(timeout); false returns C(done=false) for another round.
     type: bool
     default: true
+  progress_interval:
+    description:
+      - Seconds per progress round; C(0) waits in one round without progress lines.
+      - Each round is one run of the module (O(fail_on_timeout=false) until the last round); the rounds stop when every
+        job completed, a round failed, or O(timeout) passed. The result is the last round's, with RV(rounds).
+    type: int
+    default: 0
   label:
     description: Prefix of the progress message, for example C(wave 2).
     type: str
@@ -74,6 +82,11 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+rounds:
+  description: How many progress rounds the task waited (with O(progress_interval)).
+  returned: when O(progress_interval) is set
+  type: int
+  sample: 12
 done:
   description: Every job completed.
   returned: always
@@ -112,7 +125,6 @@ summary:
   sample: {total: 100, launched: 97, failed: 2, mismatched: 1, in_progress: 0, progress: "wave 2: 97/100 launched, 3 failed"}
 """
 
-from datetime import datetime
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 
@@ -120,20 +132,11 @@ from ansible_collections.elastic_dr.orchestrator.plugins.module_utils import drs
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils import ec2
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.modules import AnsibleElasticDrAWSModule
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.polling import Deadline
+from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.records import SERVER_FAILED, seconds_between
 
 FAILED_EVENTS = ("LAUNCH_FAILED", "SERVER_SKIPPED", "SNAPSHOT_FAIL", "CONVERSION_FAIL", "CLEANUP_FAIL",
                  "USING_PREVIOUS_SNAPSHOT_FAILED")
-
-
-def parse_time(text):
-    if not text:
-        return None
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-def seconds_between(start, end):
-    a, b = parse_time(start), parse_time(end)
-    return round((b - a).total_seconds(), 1) if a and b else None
+NOT_RUNNING = ("stopping", "stopped", "shutting-down", "terminated")
 
 
 class JobWaiter:
@@ -186,7 +189,7 @@ class JobWaiter:
         for entry in entries:
             counts[entry["status"]] = counts.get(entry["status"], 0) + 1
         mismatched = counts.get("identity_mismatch", 0) + counts.get("ip_mismatch", 0)
-        bad = [e for e in entries if e["status"] in ("failed", "identity_mismatch", "ip_mismatch")]
+        bad = [e for e in entries if e["status"] in SERVER_FAILED]
         waiting = len(entries) - counts.get("launched", 0) - len(bad)
         progress = f"{params['label']}: {counts.get('launched', 0)}/{len(entries)} launched"
         if bad:
@@ -257,6 +260,13 @@ class JobWaiter:
         entry["launched_at"] = launched_at
         entry["duration_s"] = seconds_between(job.get("creationDateTime"), launched_at)
         entry["status"] = "launched"
+        if entry["ec2_state"] in NOT_RUNNING:
+            # The job launched it, but it does not run now (stopped or terminated since): the server runs nowhere here.
+            entry.update(status="failed",
+                         error=f"DRS launched {sid} into {entry['ec2_instance_id']}, but that instance is {entry['ec2_state']} now.",
+                         remediation=f"Find out who stopped {entry['ec2_instance_id']} (CloudTrail); start it, or start a new recovery "
+                                     f"job for {sid}. Until then this server runs nowhere in this Region.")
+            return
         if entry["expected_instance_id"]:
             entry["identity_preserved"] = entry["ec2_instance_id"] == entry["expected_instance_id"]
             if not entry["identity_preserved"]:
@@ -284,6 +294,7 @@ def main():
         fail_on=dict(type="str", choices=["any", "critical", "none"], default="any"),
         critical=dict(type="list", elements="str", default=[]),
         fail_on_timeout=dict(type="bool", default=True),
+        progress_interval=dict(type="int", default=0),
         label=dict(type="str", default="jobs"),
     )
     module = AnsibleElasticDrAWSModule(argument_spec=argument_spec, supports_check_mode=True)

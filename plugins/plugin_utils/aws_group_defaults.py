@@ -52,15 +52,23 @@ class AWSGroupDefaultsAction(ActionBase):
     _supports_check_mode = True
     _supports_async = True
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        del tmp  # no effect any more (as in ansible.builtin's normal action)
+    def module_args(self):
+        """The task's arguments with the AWS connection options of the AWS groups added where the task sets none."""
         args = dict(self._task.args)
         for option, value in group_connection_defaults(self._task.module_defaults, self._templar).items():
             if not ({option} | set(CONNECTION_OPTIONS[option])) & set(args):
                 args[option] = value
+        return args
+
+    def run_module(self, args, task_vars):
+        """One run of the module; the result of a failed run is returned, not raised."""
         wrap_async = self._task.async_val and not self._connection.has_native_async
-        result = merge_hash(result, self._execute_module(module_args=args, task_vars=task_vars, wrap_async=wrap_async))
-        if not wrap_async:
+        return self._execute_module(module_args=args, task_vars=task_vars, wrap_async=wrap_async)
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        del tmp  # no effect any more (as in ansible.builtin's normal action)
+        result = merge_hash(result, self.run_module(self.module_args(), task_vars))
+        if not (self._task.async_val and not self._connection.has_native_async):
             self._remove_tmp_path(self._connection._shell.tmpdir)
         return result

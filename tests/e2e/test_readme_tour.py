@@ -48,6 +48,7 @@ def test_tour_commands_run_as_written(lab, tmp_path):
     assert [c[1] if c[0].startswith(".venv/") else c[0] for c in commands] == [
         "elastic_dr.orchestrator.pair", "sed", "elastic_dr.orchestrator.pair", "elastic_dr.orchestrator.readiness", "elastic_dr.orchestrator.drill"]
     env = ansible_env(lab, ANSIBLE_STDOUT_CALLBACK="default", PWD=str(tmp_path))  # as a shell in tmp_path sets it
+    lab.set_scale(60)  # the clock of `make lab`: RTO (elapsed) against the tour's 60-minute target means what it says
     outputs = []
     for command in commands:
         if command[0].startswith(".venv/"):
@@ -56,8 +57,10 @@ def test_tour_commands_run_as_written(lab, tmp_path):
             argv = command
         proc = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=400)
         apply = "dr_pair_apply=true" in command
-        # Storing the pairs exits 2 on the demo estate: some servers are left without a pair, each with its fix.
-        assert proc.returncode == (2 if apply else 0), proc.stdout[-4000:] + proc.stderr[-2000:]
+        drill = "elastic_dr.orchestrator.drill" in command
+        # Storing the pairs exits 2 on the demo estate: some servers are left without a pair, each with its fix. The drill
+        # then recovers the paired servers only: PARTIAL, and a run that did not recover every planned server fails the job.
+        assert proc.returncode == (2 if apply or drill else 0), proc.stdout[-4000:] + proc.stderr[-2000:]
         if apply:
             assert "have no valid pair" in proc.stdout
         outputs.append(proc.stdout)
@@ -65,6 +68,7 @@ def test_tour_commands_run_as_written(lab, tmp_path):
     assert "PROPOSAL app-03" in review and "reports/tour-pair/pairs.html" in review
     assert re.search(r"wave_02: \d+/9 servers ready", readiness)
     assert "[ambiguous] report-01" in readiness
-    assert re.search(r"Run dr-\S+ \(drill, drill\): (PASS|PARTIAL)", drill)
+    assert re.search(r"Run dr-\S+ \(drill, drill\): PARTIAL", drill) and "set dr_accept_partial=true to accept it" in drill
+    assert "missed the target" not in drill
     reports = [r for r in (tmp_path / "reports").glob("*/report.html")]
     assert len(reports) == 1 and str(reports[0]) in drill

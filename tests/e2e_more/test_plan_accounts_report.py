@@ -89,3 +89,63 @@ def test_report_is_readable_with_every_remediation(demo_lab, tmp_path):
     for p in problems:
         assert p["remediation"], p
         assert html.escape(str(p["remediation"]), quote=True) in page, p
+
+
+def _fatal(proc):
+    return "\n".join(line for line in proc.stdout.splitlines() if line.startswith(("fatal:", "failed:", "[ERROR]")))
+
+
+def test_unsafe_plans_fail_before_any_change(demo_lab, tmp_path):
+    """The same wave name twice, one server in two waves, a server DRS does not know, a number that is not one, broken
+    YAML: each fails naming the key and the file, with no mutating call (issue "Runs that hold up", item 19)."""
+    from lab.server import is_mutating
+
+    truth = {s["name"]: s["source_server_id"] for s in demo_lab.truth()["servers"]}
+    web, db = truth["web-01"], truth["db-01"]
+    cases = {
+        "same_wave_twice": ("waves:\n  - {name: front, source_server_ids: [%s]}\n  - {name: front, source_server_ids: [%s]}\n" % (web, db),
+                            ["'front'", "unique"]),
+        "server_in_two_waves": ("waves:\n  - {name: a, source_server_ids: [%s]}\n  - {name: b, source_server_ids: [%s]}\n" % (web, web),
+                                [web, "'a'", "'b'"]),
+        "unknown_server": ("waves:\n  - {name: a, source_server_ids: [%s, s-0000000000000dead]}\n" % web, ["s-0000000000000dead"]),
+        "broken_yaml": ("waves:\n  - {name: a, source_server_ids: [%s\n" % web, ["not valid YAML"]),
+    }
+    for case, (text, must_name) in cases.items():
+        plan = tmp_path / f"{case}.yml"
+        plan.write_text(text)
+        seq = demo_lab.last_seq()
+        proc = run_playbook(demo_lab, "failover", tmp_path, dr_mode="drill", dr_run_id=case, dr_plan_file=str(plan))
+        assert proc.returncode != 0, tail(proc)
+        assert [c["operation"] for c in demo_lab.calls(seq) if is_mutating(c["operation"])] == [], case
+        fatal = _fatal(proc)
+        for word in must_name + [str(plan)]:
+            assert word in fatal, f"{case}: {word!r} not named in the failure:\n{fatal[:2000] or tail(proc)}"
+    seq = demo_lab.last_seq()
+    proc = run_playbook(demo_lab, "failover", tmp_path, dr_mode="drill", dr_run_id="abc", dr_rto_target_minutes="abc")
+    assert proc.returncode != 0 and "dr_rto_target_minutes" in _fatal(proc) and "abc" in _fatal(proc), tail(proc)
+    assert aws_calls(demo_lab, seq) == []
+
+
+def test_relative_plan_file_is_found_in_the_current_directory(demo_lab, tmp_path):
+    """`-e dr_plan_file=plan.yml`, as the docs and the AWX survey write it, is found in the job's directory; a missing one
+    says where it was looked for (it said "Unknown error")."""
+    import json
+    import subprocess
+
+    from more_helpers import BIN, FAST, env_for
+
+    truth = {s["name"]: s["source_server_id"] for s in demo_lab.truth()["servers"]}
+    (tmp_path / "plan.yml").write_text(yaml.safe_dump({"name": "rel", "waves": [{"name": "front", "source_server_ids": [truth["web-01"]]}]}))
+    store_reviewed_pairs(demo_lab, tmp_path / "pairing")
+
+    def run(plan_file, run_id):
+        extra = {**FAST, "dr_report_root": str(tmp_path), "dr_mode": "drill", "dr_run_id": run_id, "dr_plan_file": plan_file}
+        return subprocess.run([str(BIN / "ansible-playbook"), "elastic_dr.orchestrator.failover", "-e", json.dumps(extra)],
+                              cwd=tmp_path, env={**env_for(demo_lab), "PWD": str(tmp_path)}, capture_output=True, text=True, timeout=600)
+
+    proc = run("plan.yml", "rel-1")
+    assert proc.returncode == 0, tail(proc)
+    assert record(tmp_path, "rel-1")["plan"] == "rel"
+    missing = run("nowhere.yml", "rel-2")
+    assert missing.returncode != 0
+    assert "Plan file nowhere.yml not found. Looked in: " + str(tmp_path / "nowhere.yml") in _fatal(missing), tail(missing)

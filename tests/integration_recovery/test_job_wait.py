@@ -4,7 +4,11 @@ with its rawError, and a timeout naming the stragglers.
 
 from __future__ import annotations
 
-from recovery_helpers import by_sid, clients, launch_into, ops, pairs, run_playbook
+import json
+import re
+import subprocess
+
+from recovery_helpers import BIN, PLAYBOOKS, ROOT, ansible_env, by_sid, clients, launch_into, ops, pairs, run_playbook
 
 INJECTED = "InsufficientInstanceCapacity (injected by the lab)"
 
@@ -99,3 +103,23 @@ def test_job_wait_timeout_names_the_stragglers(lab):
     waits = ops(run.calls, "DescribeJobs")
     assert len(waits) >= 4  # polled once a second in both rounds
     assert run.seconds >= 6
+
+
+def test_job_wait_in_progress_rounds_is_one_task_with_a_line_per_round(lab):
+    """A long wait is a loop of rounds inside one task (issue: one include per round killed ansible-playbook after
+    about 244 rounds); each round prints its progress line with the elapsed time, and the last one applies the timeout."""
+    truth = lab.fresh(2, time_scale=60)
+    drs, _ = clients(lab)
+    launch_into(drs, truth["servers"])
+    lab.set_scale(0)  # the job never moves
+    cmd = [str(BIN / "ansible-playbook"), str(PLAYBOOKS / "progress_rounds.yml"), "-i", "localhost,",
+           "-e", json.dumps({"pairs": pairs(truth["servers"]), "run_id": "rounds", "rounds_timeout": 8})]
+    proc = subprocess.run(cmd, cwd=ROOT, env={**ansible_env(lab), "ANSIBLE_STDOUT_CALLBACK": "default"}, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    lines = re.findall(r"wave 1: 0/2 launched, 2 in progress \((\d+:\d\d) elapsed, round (\d+)\)", proc.stdout)
+    summary = re.search(r"ROUNDS=(\d+) FAILED=(\w+) DONE=(\w+) MSG=([^\"]*)", proc.stdout)
+    assert summary, proc.stdout[-3000:]
+    rounds = int(summary.group(1))
+    assert rounds >= 4 and [int(n) for _, n in lines] == list(range(1, rounds + 1))
+    assert summary.group(2) == "True" and summary.group(3) == "False" and f"Timed out after 8 s ({rounds} rounds)" in summary.group(4)
+    assert proc.stdout.count("TASK [Wait in rounds of 1 s]") == 1

@@ -138,12 +138,13 @@ def test_rto_missed_fails(sample):
     assert any("missed the target 10:00" in r for r in result["reasons"])
 
 
-def test_rto_computed_from_waves_without_summary(sample):
+def test_rto_is_elapsed_time_computed_from_the_servers(sample):
     record = make_pass(sample)
     del record["summary"]
     record["rto_target_minutes"] = "60"
     result = verdict_of(record)
-    assert result["rto_s"] == round(sum(w["duration_s"] for w in record["waves"]), 1)
+    # Elapsed from the first job to the last verified launch, not the sum of the waves' durations (1,156.5 s).
+    assert result["rto_s"] == 1246.5 != round(sum(w["duration_s"] for w in record["waves"]), 1)
     assert result["verdict"] == "PASS" and result["rto_met"] is True
 
 
@@ -386,3 +387,18 @@ def test_reprotect_problems_of_skipped_and_outright_failures():
                                       "remediation": "Grant drs:DescribeRecoveryInstances."})
     assert len(outright) == 1 and outright[0]["message"].startswith("Failed to describe")
     assert outright[0]["remediation"].startswith("Grant drs:DescribeRecoveryInstances.")
+
+
+def test_headline_rto_equals_the_end_of_the_timeline(sample):
+    """The banner's RTO, the timeline's achieved line and the last verified bar's right edge are one moment."""
+    record = make_pass(sample)
+    record["incident_time"] = "2026-11-23T01:20:00.000Z"
+    page = report_of(record)
+    rto = verdict_of(record)["rto_s"]
+    assert rto == 1554.5  # 01:20:00 -> the last verified launch at 01:45:54.5
+    svg = re.search(r'<svg [^>]*data-rto-s="([^"]*)"', page)
+    assert svg and float(svg.group(1)) == rto
+    line = re.search(r'<line class="rto-achieved" x1="([0-9.]+)"', page)
+    bars = [float(x) + float(w) for x, w in re.findall(r'<rect class="srv-bar launched" x="([0-9.]+)" y="[0-9.]+" width="([0-9.]+)"', page)]
+    assert line and abs(max(bars) - float(line.group(1))) < 0.2
+    assert f"{int(rto) // 60}:{int(rto) % 60:02d} vs target" in page and "from the declared incident to the last server verified" in page
