@@ -14,6 +14,7 @@ kills ansible-playbook after about 244 rounds).
 
 import time
 
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.utils.display import Display
 
 from ansible_collections.elastic_dr.orchestrator.plugins.plugin_utils.aws_group_defaults import AWSGroupDefaultsAction
@@ -59,8 +60,7 @@ class ActionModule(AWSGroupDefaultsAction):
             return super().run(tmp, task_vars)
         result = super(AWSGroupDefaultsAction, self).run(tmp, task_vars)  # ActionBase.run: checks only, runs nothing
         timeout = int(args.get("timeout") if args.get("timeout") is not None else 3600)
-        fail_on_timeout = args.get("fail_on_timeout", True)
-        fail_on_timeout = fail_on_timeout if isinstance(fail_on_timeout, bool) else str(fail_on_timeout).lower() in ("true", "yes", "1", "on")
+        fail_on_timeout = boolean(args.get("fail_on_timeout", True), strict=False)
 
         def run_round(seconds, final_fail_on_timeout):
             return self.run_module(dict(args, timeout=seconds, fail_on_timeout=final_fail_on_timeout), task_vars)
