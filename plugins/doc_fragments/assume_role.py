@@ -56,3 +56,29 @@ options:
         type: int
         default: 3600
 """
+
+    # For modules run in the origin Region that also read the recovery account (failback pairs, re-protection).
+    RECOVERY = r"""
+options:
+  recovery_assume_role:
+    description:
+      - Role to assume for DRS in the recovery account, where the FAILOVER-direction source servers live, when it is not
+        the account of O(assume_role) (the origin's in a failback). Same suboptions as O(assume_role).
+    type: dict
+    suboptions:
+      role_arn:
+        description: ARN of the role to assume.
+        type: str
+        required: true
+      external_id:
+        description: The ExternalId the role's trust policy requires.
+        type: str
+      session_name:
+        description: The role session name.
+        type: str
+        default: elastic-dr-orchestrator
+      duration_seconds:
+        description: Lifetime of the temporary credentials.
+        type: int
+        default: 3600
+"""

@@ -12,8 +12,12 @@ ORIGIN_REMEDIATION = ("Check that reverse replication was started from the recov
                       "{source_server_id: s-..., target_instance_id: i-...} naming the original instance.")
 
 
-def failback_pairs(module, servers, overrides):
-    """(result, target IDs) where result has pairs / unmatched_sources in drs_instance_match's shapes."""
+def failback_pairs(module, servers, overrides, recovery_role=None):
+    """(result, target IDs) where result has pairs / unmatched_sources in drs_instance_match's shapes.
+
+    The forward source servers are read in the recovery Region with ``recovery_role`` (the recovery account's role) when
+    given: cross-account, they are not visible with the origin account's credentials the module runs with.
+    """
     region = module.region
     result = {"pairs": [], "unmatched_sources": [], "unmatched_targets": [], "ambiguous": [], "duplicates": [], "errors": [],
               "proposals": [], "blocked": [], "reserved": []}
@@ -25,7 +29,8 @@ def failback_pairs(module, servers, overrides):
         forward = None
         if recovery_region and recovery_instance:
             if recovery_region not in forward_by_region:
-                forward_by_region[recovery_region] = drs.describe_source_servers(module.clients.client("drs", recovery_region))
+                forward_by_region[recovery_region] = drs.describe_source_servers(
+                    module.clients.client("drs", recovery_region, assume_role=recovery_role or None))
             candidates = [f for f in forward_by_region[recovery_region]
                           if f.get("recoveryInstanceId") == recovery_instance or f.get("reversedDirectionSourceServerArn") == server.get("arn")]
             forward = candidates[0] if len(candidates) == 1 else None

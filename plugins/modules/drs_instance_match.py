@@ -145,6 +145,7 @@ extends_documentation_fragment:
   - amazon.aws.boto3
   - elastic_dr.orchestrator.assume_role
   - elastic_dr.orchestrator.assume_role.origin
+  - elastic_dr.orchestrator.assume_role.recovery
   - elastic_dr.orchestrator.attributes.read_only
 requirements:
   - rapidfuzz (only with O(fuzzy=true))
@@ -458,7 +459,7 @@ class InstanceMatcher:
         servers = sorted([s for s in drs.describe_source_servers(client, params.get("source_server_ids"))
                           if s.get("replicationDirection") == "FAILBACK" and self.in_scope(s)], key=lambda s: s["sourceServerID"])
         by_id = {s["sourceServerID"]: s for s in servers}
-        result = failback_pairs(self.module, servers, params["overrides"])
+        result = failback_pairs(self.module, servers, params["overrides"], params.get("recovery_assume_role"))
         found = ec2.describe_instances_by_id(self.module.clients.client("ec2"), [p["target_instance_id"] for p in result["pairs"]])
         instances = {i["InstanceId"]: i for i in found}
         configs = Estate(self.module, direction="FAILBACK").launch_configs(servers) if params["validate"] and servers else {}
@@ -516,6 +517,7 @@ def main():
         name_sources=dict(type="list", elements="str", choices=["drs_tag", "origin_instance_tag", "hostname"],
                           default=["drs_tag", "origin_instance_tag", "hostname"]),
         origin_assume_role=ASSUME_ROLE_SPEC,
+        recovery_assume_role=ASSUME_ROLE_SPEC,
         pairs_from=dict(type="str", choices=["match", "stored"], default="match"),
         fuzzy=dict(type="bool", default=False),
         fuzzy_threshold=dict(type="float", default=88.0),

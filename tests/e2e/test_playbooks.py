@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -135,7 +136,7 @@ def test_every_wave_problem_is_known_before_the_first_wave_and_clean_waves_use_t
     store_reviewed_pairs(lab, tmp_path / "pairing")
     proc = run_playbook(lab, "failover", tmp_path, dr_mode="drill", dr_run_id="planmatch-1")
     out = proc.stdout
-    first_wave = out.index("TASK [Waves | Recover")
+    first_wave = out.index("TASK [Waves | This wave")
     for needle in ("Matched before any wave starts:", "[blocked] search-01", "[ambiguous] report-01", "[unmatched] batch-02", "[unmatched] proxy-01"):
         assert -1 < out.find(needle) < first_wave, f"{needle!r} not reported before the first wave:\n{out[:4000]}"
     run = record(tmp_path, "planmatch-1")
@@ -159,3 +160,42 @@ def test_every_wave_problem_is_known_before_the_first_wave_and_clean_waves_use_t
     for s in launched:
         assert s["status"] == "launched" and s["ec2_instance_id"] == by_id[s["source_server_id"]]["target_instance_id"]
         assert s["private_ip"] == by_id[s["source_server_id"]]["target_ip"]
+
+
+def test_resumed_failback_does_not_stop_originals_that_already_run_their_server(lab, tmp_path):
+    """Kill the failback after its first wave launched into the originals, resume with dr_stop_originals: the originals
+    that already run their failed-back server must not be stopped again, and every server ends running in its original
+    (issue 12 items 13 and 18: a resumed failback left servers running nowhere while the verdict said PASS)."""
+    truth = {s["source_server_id"]: s for s in lab.truth()["servers"]}
+    store_reviewed_pairs(lab, tmp_path / "pairing")
+    proc = run_playbook(lab, "failover", tmp_path, dr_mode="recovery", dr_run_id="fo-r")
+    assert record(tmp_path, "fo-r")["summary"]["launched"] >= 17, tail(proc)
+    lab.set_scale(20)
+    seq = lab.last_seq()
+    args = dict(dr_run_id="fb-r", dr_origin_region="us-east-1", dr_stop_originals=True, dr_failover_run_id="fo-r",
+                dr_failback_cleanup=False)
+    proc = run_playbook(lab, "failback", tmp_path, background=True, **args)
+    deadline = time.monotonic() + 300
+    waves_dir = tmp_path / "fb-r" / "waves"
+    while time.monotonic() < deadline and proc.poll() is None and not list(waves_dir.glob("*.json")):
+        time.sleep(0.5)
+    proc.kill()
+    proc.wait()
+    first = [json.loads(p.read_text()) for p in waves_dir.glob("*.json")]
+    assert first, "the failback was killed before its first wave ended"
+    back_first = {s["ec2_instance_id"] for w in first for s in w["servers"] if s["status"] == "launched"}
+    assert back_first
+    lab.set_scale(2000)
+    resume_seq = lab.last_seq()
+    again = run_playbook(lab, "failback", tmp_path, **args)
+    back = record(tmp_path, "fb-r")
+    assert back["verdict"]["verdict"] == "PASS", tail(again)
+    _, ec2 = clients(lab, "us-east-1")
+    origin_ids = [t["origin_instance_id"] for t in truth.values() if t["origin_instance_id"] in
+                  {s["ec2_instance_id"] for w in back["waves"] for s in w["servers"]}]
+    states = {i["InstanceId"]: i["State"]["Name"] for r in ec2.describe_instances(InstanceIds=origin_ids)["Reservations"]
+              for i in r["Instances"]}
+    # Nothing restarts a stopped original: an original the resume stopped would stay stopped (running nowhere).
+    assert set(states.values()) == {"running"}, states
+    assert back_first <= set(states), back_first
+    assert seq < resume_seq

@@ -149,3 +149,27 @@ def test_relative_plan_file_is_found_in_the_current_directory(demo_lab, tmp_path
     missing = run("nowhere.yml", "rel-2")
     assert missing.returncode != 0
     assert "Plan file nowhere.yml not found. Looked in: " + str(tmp_path / "nowhere.yml") in _fatal(missing), tail(missing)
+
+
+def test_cross_account_failback_stops_the_originals_in_the_origin_account(demo_lab, tmp_path):
+    """dr_stop_originals with dr_origin_assume_role: the originals are stopped with the origin account's credentials
+    (they are not visible to the automation or DR account), then the failback launches into them (issue 12 item 5)."""
+    demo_lab.reset(estate=TWO_ACCOUNTS, time_scale=2000)
+    truth = {s["source_server_id"]: s for s in demo_lab.truth()["servers"]}
+    role = {"role_arn": "arn:aws:iam::222222222222:role/DrsOrchestrator", "external_id": "ext-1234"}
+    origin_role = {"role_arn": "arn:aws:iam::111111111111:role/DrsOrchestrator", "external_id": "ext-5678"}
+    assert store_reviewed_pairs(demo_lab, tmp_path / "pairing", dr_assume_role=role).returncode == 0
+    proc = run_playbook(demo_lab, "failover", tmp_path, dr_mode="recovery", dr_run_id="xfo-1", dr_assume_role=role)
+    assert proc.returncode == 0, tail(proc)
+    seq = demo_lab.last_seq()
+    proc = run_playbook(demo_lab, "failback", tmp_path, dr_run_id="xfb-1", dr_failover_run_id="xfo-1", dr_assume_role=role,
+                        dr_origin_region="us-east-1", dr_origin_assume_role=origin_role, dr_stop_originals=True)
+    back = record(tmp_path, "xfb-1")
+    assert back["verdict"]["verdict"] == "PASS", tail(proc)
+    assert back["origin_region"] == "us-east-1"
+    servers = [s for w in back["waves"] for s in w["servers"]]
+    assert sorted(s["ec2_instance_id"] for s in servers) == sorted(t["origin_instance_id"] for t in truth.values())
+    # The originals live in the origin account: stopped there (the DR account's stops are its own clean-up).
+    stops = [c for c in demo_lab.calls(seq) if c["operation"] == "StopInstances" and c["region"] == "us-east-1"]
+    assert stops and {c["account"] for c in stops} == {"111111111111"}, stops
+    assert all(c["status"] < 400 for c in stops), stops
