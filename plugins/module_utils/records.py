@@ -197,8 +197,10 @@ def wave_problems(match, start=None, servers=None, error="", error_remediation="
                                 "; ".join(c.get("message", "") for c in failed) or "pair failed validation", item.get("remediation")))
     for item in match.get("errors") or []:
         problems.append(problem("override", "error", None, None, item.get("message"), item.get("remediation")))
+    names = {p.get("source_server_id"): p.get("source_name") for p in match.get("pairs") or []}
     for item in (start or {}).get("refused") or []:
-        problems.append(problem("refused", "error", item.get("source_server_id"), None, item.get("reason"), item.get("remediation")))
+        sid = item.get("source_server_id")
+        problems.append(problem("refused", "error", sid, item.get("source_name") or names.get(sid), item.get("reason"), item.get("remediation")))
     for server in servers or []:
         status = server.get("status")
         if status in SERVER_FAILED:

@@ -157,3 +157,10 @@ def test_bad_times_are_none(junk):
 
 def test_plural():
     assert records.plural(1, "problem") == "1 problem" and records.plural(2, "problem") == "2 problems" and records.plural(0, "wave") == "0 waves"
+
+
+def test_a_refused_server_is_named_from_its_pair():
+    match = {"pairs": [{"source_server_id": "s-1", "source_name": "pay-app-02", "target_instance_id": "i-1"}]}
+    start = {"refused": [{"source_server_id": "s-1", "reason": "lag is 3600 s", "remediation": "Wait."}]}
+    [refused] = records.wave_problems(match, start)
+    assert (refused["kind"], refused["name"], refused["source_server_id"]) == ("refused", "pay-app-02", "s-1")
