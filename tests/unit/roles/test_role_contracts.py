@@ -48,3 +48,14 @@ def test_the_matching_options_are_passed_in_one_place():
     callers = sorted(str(p.relative_to(ROOT)) for p in list(ROOT.glob("roles/**/*.yml")) + list(ROOT.glob("playbooks/**/*.yml"))
                if "drs_instance_match:" in p.read_text() and "mode: failback" not in p.read_text())
     assert callers == ["roles/pair/tasks/main.yml", "roles/plan/tasks/match.yml"], callers  # pair proposes with fuzzy on
+
+
+def test_every_wave_ends_in_one_place():
+    # Failover, drill and failback waves end alike (record file, result line, wave-failed SNS, stop under
+    # failure_policy stop): one role owns it, so a change to the failure policy is one edit.
+    files = list(ROOT.glob("roles/**/*.yml")) + list(ROOT.glob("playbooks/**/*.yml"))
+    enders = sorted(str(p.relative_to(ROOT)) for p in files
+                    if "meta: end_play" in p.read_text() or "tasks_from: wave_failed" in p.read_text())
+    assert enders == ["roles/wave_end/tasks/main.yml"], enders
+    for role in ("failover_wave", "failback_wave"):
+        assert "elastic_dr.orchestrator.wave_end" in (ROOT / "roles" / role / "tasks" / "main.yml").read_text(), role
