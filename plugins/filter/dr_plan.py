@@ -64,6 +64,7 @@ def dr_failback_waves(record, source="the run record"):
             "critical": sorted(s["source_server_id"] for s in launched if s.get("critical")),
             "expected_recovery_instances": {s["source_server_id"]: s["recovery_instance_id"] for s in launched},
             "expected_private_ips": {s["recovery_instance_id"]: s["private_ip"] for s in launched if s.get("private_ip")},
+            "names": {s["source_server_id"]: s["name"] for s in launched if s.get("name")},
         })
     return waves
 

@@ -31,6 +31,18 @@ def dr_reprotect_problems(result):
     return records.reprotect_problems(result)
 
 
+def dr_failback_reversal(precheck=None, reverse=None, servers=None, names=None, run_id="", stop_originals=False, region="", where=None):
+    return records.failback_reversal(precheck, reverse, servers, names, run_id, stop_originals, region, where)
+
+
+def dr_settled_in_origin(where):
+    return records.settled_in_origin(where)
+
+
+def dr_problem_line(item):
+    return records.problem_line(item)
+
+
 def dr_run_record(waves, settings=None, run_id="", playbook="", planned_waves=None, cleanup=None, wall_started_at=None, wall_ended_at=None):
     return records.run_record(waves, settings, run_id, playbook, planned_waves, cleanup, wall_started_at, wall_ended_at)
 
@@ -61,15 +73,15 @@ def dr_readiness_lines(results, warnings=False):
         lines.append(f"{wave}: {summary.get('paired', 0)}/{summary.get('sources', 0)} servers ready to launch into their own instance"
                      + (f", {records.plural(len(problems), 'problem')}" if problems else "")
                      + (f", {records.plural(len(cautions), 'warning')}" if cautions else ""))
-        for p in problems + cautions:
-            who = p.get("name") or p.get("source_server_id") or "-"
-            lines.append(f"  [{p['kind']}] {who} ({p.get('source_server_id') or '-'}): {p.get('message')} -> {p.get('remediation')}")
+        lines += [records.problem_line(p) for p in problems + cautions]
     return lines
 
 
 class FilterModule:
     def filters(self):
         return {"dr_wave_record": dr_wave_record, "dr_wave_servers": dr_wave_servers, "dr_wave_problems": dr_wave_problems,
-                "dr_reprotect_problems": dr_reprotect_problems, "dr_run_record": dr_run_record, "dr_readiness_lines": dr_readiness_lines,
+                "dr_reprotect_problems": dr_reprotect_problems, "dr_failback_reversal": dr_failback_reversal,
+                "dr_problem_line": dr_problem_line, "dr_settled_in_origin": dr_settled_in_origin, "dr_run_record": dr_run_record,
+                "dr_readiness_lines": dr_readiness_lines,
                 "dr_pair_warnings": dr_pair_warnings, "dr_job_should_fail": dr_job_should_fail,
                 "dr_time": dr_time}

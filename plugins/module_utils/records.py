@@ -16,6 +16,7 @@ server; a server's ``rto_s`` from the same start to its own launch. The report's
 moment, so its last verified bar ends at the headline RTO by construction.
 """
 
+import json
 import math
 from datetime import datetime, timezone
 
@@ -229,6 +230,108 @@ def reprotect_problems(result):
     return problems
 
 
+def problem_line(item):
+    """One readable console line for a problem: kind, who, what, and what to do."""
+    who = item.get("name") or item.get("source_server_id") or "-"
+    return f"  [{item.get('kind')}] {who} ({item.get('source_server_id') or '-'}): {item.get('message')} -> {item.get('remediation')}"
+
+
+def reverse_problems(result, kind="reverse", names=None, again=""):
+    """Problems of a drs_reverse_replication result: one per recovery instance with an error.
+
+    ``kind`` is ``precheck`` for the check-mode pass that runs before a failback wave's first change (nothing was done
+    for that server), ``reverse`` for the real call (not reversed, or not caught up in time). ``names`` maps forward
+    source server IDs to names; ``again`` is appended to every remediation (how to resume).
+    """
+    result = result or {}
+    if not result or result.get("skipped"):
+        return []
+    return [problem(kind, "error", item.get("source_server_id"),
+                    (names or {}).get(item.get("source_server_id")) or item.get("recovery_instance_id"),
+                    item.get("error"), (item.get("remediation") or "See the task output.") + again)
+            for item in result.get("instances") or [] if item.get("error")]
+
+
+def reversed_left_running(reversed_entries, servers, names=None, undo=""):
+    """Warnings for reverse replications a failback wave started (or found) whose server did not fail back: they keep
+    replicating into the origin Region until a resume finishes the failback or ``undo`` removes them."""
+    back = {sid for s in servers or [] if server_verified(s) for sid in (s.get("planned_source_server_id"), s.get("source_server_id"))}
+    left = [e for e in reversed_entries or [] if e.get("reversed_source_server_id")
+            and e.get("source_server_id") not in back and e.get("reversed_source_server_id") not in back]
+    return [problem("reversed", "warning", e.get("source_server_id"), (names or {}).get(e.get("source_server_id")) or e.get("recovery_instance_id"),
+                    f"Reverse replication of {e.get('recovery_instance_id')} into {e.get('reversed_region')} "
+                    f"(source server {e.get('reversed_source_server_id')}, {e.get('replication_state') or 'state unknown'}) "
+                    "is running, but the server did not fail back.",
+                    "Resume the failback with the same dr_run_id to finish it, or remove the reversed direction: " + undo)
+            for e in left]
+
+
+def reversed_entry(item):
+    """What the run record keeps of a reverse replication (a mutation of the failback, or found from an earlier pass)."""
+    keys = ("source_server_id", "recovery_instance_id", "reversed_source_server_id", "reversed_region", "replication_state",
+            "original_instance_id", "changed", "error")
+    return {k: item.get(k) for k in keys if item.get(k) is not None}
+
+
+def undo_reverse_command(region, recovery_instance_ids):
+    """The command that removes the reversed direction of these recovery instances (drs_reverse_replication absent)."""
+    args = json.dumps({"region": region, "state": "absent", "recovery_instance_ids": sorted(recovery_instance_ids)})
+    return (f"ansible localhost -m elastic_dr.orchestrator.drs_reverse_replication -a '{args}'"
+            " (cross-account: add assume_role and origin_assume_role as in the failback)")
+
+
+def settled_server(where):
+    """A drs_job_wait-shaped server entry for a server AWS shows already back in its original (drs_failback_state_info
+    state failed_back after an earlier pass's clean-up): recovered, nothing to do."""
+    return {"source_server_id": where.get("source_server_id"), "name": where.get("name"), "status": LAUNCHED, "launch_status": "LAUNCHED",
+            "ec2_instance_id": where.get("original_instance_id"), "private_ip": where.get("original_private_ip"),
+            "recovery_instance_id": where.get("failback_recovery_instance_id"), "identity_preserved": True,
+            "note": "already back in its original instance (an earlier pass of this run): " + str(where.get("message") or "")}
+
+
+def settled_in_origin(where):
+    """The drs_failback_state_info servers that an earlier pass failed back and cleaned up (no recovery instance left)."""
+    return [w for w in where or [] if w.get("state") == "failed_back" and not w.get("recovery_instance_id")]
+
+
+def nowhere_problems(where, names=None):
+    """A ``nowhere`` problem (severity error, the run FAILs) for each server that runs neither in its original nor in its
+    DR instance, with the way back."""
+    return [problem("nowhere", "error", w.get("source_server_id"), (names or {}).get(w.get("source_server_id")) or w.get("name"),
+                    w.get("message"), w.get("remediation"))
+            for w in where or [] if w.get("state") == "nowhere"]
+
+
+def failback_reversal(precheck=None, reverse=None, servers=None, names=None, run_id="", stop_originals=False, region="", where=None):
+    """What a failback wave's reverse replication adds to its record: ``{"problems": [...], "reversed": [...]}``.
+
+    ``precheck`` is the check-mode drs_reverse_replication result (every check of the wave, before any change),
+    ``reverse`` the real one, ``servers`` the wave's drs_job_wait servers. Problems: servers refused by a check (with
+    the resume command), reverse replications that failed or did not catch up, and reverse replications left running
+    for servers that did not fail back (with the command that removes them). ``reversed`` lists every reverse
+    replication of the wave: the mutations of this run, kept in the run record.
+    """
+    resume = f"-e dr_run_id={run_id}"
+    problems = []
+    for item in (precheck or {}).get("instances") or []:
+        if not item.get("error"):
+            continue
+        stopped_check = [c for c in item.get("checks") or [] if c.get("check") == "original_instance_stopped" and not c.get("passed")]
+        again = f" Then run the failback again as before, adding {'-e dr_stop_originals=true ' if stopped_check and not stop_originals else ''}{resume}."
+        problems += reverse_problems({"instances": [item]}, "precheck", names, again)
+    problems += reverse_problems(reverse, "reverse", names, f" Then run the failback again as before, adding {resume}.")
+    entries = [reversed_entry(item) for item in (reverse or {}).get("instances") or [] if item.get("reversed_source_server_id")]
+    left = [e for e in entries if e.get("reversed_source_server_id")]
+    warnings = reversed_left_running(left, servers, names)
+    if warnings:
+        undo = undo_reverse_command(region, [e["recovery_instance_id"] for e in left
+                                             if any(w["source_server_id"] == e.get("source_server_id") for w in warnings)])
+        for w in warnings:
+            w["remediation"] += undo
+    return {"problems": nowhere_problems(where, names) + problems + warnings, "reversed": entries,
+            "settled": [settled_server(w) for w in settled_in_origin(where)]}
+
+
 def pair_warnings(match):
     """Warnings of valid pairs (failed warning checks: a pair not reviewed, a running target that is its own recovery instance)."""
     return [problem("warning", "warning", p.get("source_server_id"), p.get("source_name"), c.get("message"), c.get("remediation"))
@@ -268,17 +371,18 @@ def wave_status(planned, servers, critical=None, error="", timed_out_after=None)
 
 
 def wave_record(wave, mode, region, wait=None, match=None, start=None, error="", error_remediation="", names=None, planned_ids=None,
-                extra_problems=None, timeout_s=None, started_at=None, ended_at=None, **extra):
+                extra_problems=None, timeout_s=None, started_at=None, ended_at=None, settled=None, **extra):
     """The record of one wave (failover, drill or failback) from the results of its steps.
 
     ``wave`` is the planned wave (name, number, source_server_ids, critical); ``wait`` the drs_job_wait result; ``match``
-    the wave's pairing result, ``start`` the drs_start_recovery result. ``extra`` keys (matched_at, cleanup,
+    the wave's pairing result, ``start`` the drs_start_recovery result; ``settled`` servers AWS shows recovered by an
+    earlier pass (failback: settled_server entries). ``extra`` keys (matched_at, cleanup,
     reprotected) are kept as they are.
     """
     wave = wave or {}
     wait = wait or {}
     jobs = wait.get("jobs") or []
-    raw_servers = wait.get("servers") or []
+    raw_servers = list(wait.get("servers") or []) + list(settled or [])
     if names is None:
         pairs = list((match or {}).get("pairs") or []) + list((match or {}).get("invalid_pairs") or [])
         names = {p.get("source_server_id"): p.get("source_name") for p in pairs}
@@ -481,6 +585,11 @@ def _verdict(waves, counts, rto_s, target_s, rto_met):
             missing += [f"{names.get(sid) or sid} ({wave['name']})" for sid in wave["not_started"]]
     if missing:
         partial.append(f"{plural(len(missing), 'planned server')} never started: {names_text(missing)}")
+    nowhere = [f"{p.get('name') or p.get('source_server_id')} ({wave['name']})" for wave in waves for p in wave["problems"]
+               if p.get("kind") == "nowhere"]
+    if nowhere:
+        fail.insert(0, f"{plural(len(nowhere), 'server')} running nowhere (neither the original nor the DR instance): "
+                       f"{names_text(nowhere)}; the way back is in each problem")
     kinds = {}
     for wave in waves:
         for item in wave["problems"]:

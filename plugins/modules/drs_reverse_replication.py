@@ -9,9 +9,13 @@ module: drs_reverse_replication
 short_description: Start reverse replication of DRS recovery instances back to their origin Region (failback)
 version_added: 0.1.0
 description:
-  - For each recovery instance, checks the prerequisites first (instance running, private IP as recorded at
-    failover, staging account as at failover, original instance exists in the origin Region and is tagged for
-    launch-into) and then calls ReverseReplication, which creates a FAILBACK-direction source server in the origin Region.
+  - Checks the prerequisites of every recovery instance first (instance running, private IP as recorded at
+    failover, staging account as at failover, original instance exists in the origin Region, is tagged for
+    launch-into and, with O(require_stopped_originals), is stopped), then calls ReverseReplication for the instances
+    that passed, which creates a FAILBACK-direction source server in the origin Region. An instance that fails a check
+    is not reversed; the others are.
+  - In check mode it runs every check and reports what would be reversed, so a failback can check a whole wave before
+    its first change.
   - Idempotent. A recovery instance that is already reversed returns its existing FAILBACK-direction source server
     with C(changed=false); it is found by C(identificationHints.awsInstanceID), not only by
     C(reversedDirectionSourceServerArn), which can go stale.
@@ -56,6 +60,14 @@ options:
   expected_staging_account_id:
     description: The staging account used at failover; a source server staged elsewhere is refused.
     type: str
+  require_stopped_originals:
+    description:
+      - Refuse a recovery instance whose original instance is not stopped. DRS launches a failback only into a stopped
+        instance, so when nothing will stop the originals before the launch (the failback playbook without
+        C(dr_stop_originals=true)), reversing would only leave replication running that cannot finish.
+      - When false, a running original is a warning (something stops it before the launch).
+    type: bool
+    default: false
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -115,6 +127,11 @@ from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.session im
 check = validation.check
 
 
+def per_instance_remediation(failed):
+    """What to do, instance by instance (the same text is in instances[].remediation)."""
+    return " ".join(f"{e['recovery_instance_id']}: {e.get('remediation') or 'see the error'}" for e in failed)
+
+
 class Reverser:
     def __init__(self, module):
         self.module = module
@@ -160,9 +177,11 @@ class Reverser:
                                 f"Original instance {original_id} tag AWSDRS={tags.get('AWSDRS')}.",
                                 f"Tag {original_id} with AWSDRS=AllowLaunchingIntoThisInstance so DRS can launch into it."))
             orig_state = original.get("State", {}).get("Name")
-            checks.append(check("original_instance_stopped", orig_state == "stopped", "warning",
+            required = self.params["require_stopped_originals"]
+            checks.append(check("original_instance_stopped", orig_state == "stopped", "error" if required else "warning",
                                 f"Original instance {original_id} is {orig_state}.",
-                                f"Stop {original_id} before the failback launch; DRS launches only into a stopped instance."))
+                                f"Stop {original_id} before the failback launch, or let the failback stop the originals "
+                                "(failback playbook: -e dr_stop_originals=true); DRS launches only into a stopped instance."))
         entry["checks"] = checks
         entry["original_instance_id"] = original_id
         bad = validation.blocking(checks)
@@ -236,7 +255,7 @@ class Reverser:
             out = {"changed": any(e["changed"] for e in entries), "instances": entries}
             if failed:
                 self.module.fail_json(msg="; ".join(f"{e['recovery_instance_id']}: {e['error']}" for e in failed),
-                                      remediation="See instances[].remediation.", **out)
+                                      remediation=per_instance_remediation(failed), **out)
             self.module.exit_json(**out)
         ris = {r["recoveryInstanceID"]: r for r in drs.describe_recovery_instances(self.client, rids)}
         forwards = {s["sourceServerID"]: s for s in drs.describe_source_servers(self.client, [r["sourceServerID"] for r in ris.values()])}
@@ -251,7 +270,7 @@ class Reverser:
             for inst in ec2.describe_instances_by_id(self.origin_client("ec2", region), ids):
                 originals[inst["InstanceId"]] = inst
             reversed_by_region[region] = self.reversed_servers(region)
-        entries = []
+        entries, ready = [], []
         for rid in rids:
             entry = {"recovery_instance_id": rid, "changed": False, "checks": []}
             entries.append(entry)
@@ -276,8 +295,9 @@ class Reverser:
             if not self.prepare(ri, forward, instances.get(ri.get("ec2InstanceID")), originals.get(drs.server_origin_instance(forward)), entry):
                 continue
             entry["changed"] = True
-            if self.module.check_mode:
-                continue
+            ready.append((entry, ri, region))
+        for entry, ri, region in ([] if self.module.check_mode else ready):  # every check of the wave ran before the first change
+            rid = entry["recovery_instance_id"]
             try:
                 arn = drs.reverse_replication(self.client, rid)
             except AnsibleAWSError as e:
@@ -302,7 +322,7 @@ class Reverser:
         if failed:
             self.module.fail_json(msg=f"{len(failed)} of {len(entries)} recovery instances were not reversed: "
                                       + "; ".join(f"{e['recovery_instance_id']}: {e['error']}" for e in failed),
-                                  remediation="See instances[].remediation.", **out)
+                                  remediation=per_instance_remediation(failed), **out)
         self.module.exit_json(**out)
 
     def wait(self, entries):
@@ -327,6 +347,7 @@ def main():
         poll_interval=dict(type="int", default=30),
         expected_private_ips=dict(type="dict", default={}),
         expected_staging_account_id=dict(type="str"),
+        require_stopped_originals=dict(type="bool", default=False),
         origin_assume_role=ASSUME_ROLE_SPEC,
     )
     module = AnsibleElasticDrAWSModule(argument_spec=argument_spec, supports_check_mode=True)

@@ -1,0 +1,128 @@
+"""Failback in a hostile world (issue 12 items 4 and 18): everything that can be checked is checked before the first
+mutation, and one bad server does not strand the rest of its wave.
+
+One failover, then three failbacks with the same run ID:
+1. the originals still run and nobody asked to stop them: refused before any change, with the resume command;
+2. one recovery instance was stopped meanwhile: the other servers of its wave fail back, the stopped one is a problem
+   with its remediation, no reverse replication is left running for it, the job fails (PARTIAL);
+3. the instance is started again: the resume converges to PASS, every server in its original instance.
+"""
+
+from __future__ import annotations
+
+import boto3
+import yaml
+
+from more_helpers import env_for, record, run_playbook, tail
+
+WAVES = {1: ["ord-db-01", "ord-app-01", "ord-app-02"], 2: ["ord-web-01", "ord-web-02", "ord-web-03"]}
+
+
+def _estate(tmp_path):
+    servers = [{"name": name, "wave": wave, "ip": f"10.30.{wave}.{11 + i}", "target": {"name": name}}
+               for wave, names in WAVES.items() for i, name in enumerate(names)]
+    path = tmp_path / "orders.yml"
+    path.write_text(yaml.safe_dump({
+        "name": "orders", "description": "two waves for failback faults",
+        "source": {"region": "us-east-1", "vpc_cidr": "10.30.0.0/16", "subnets": {"a": "10.30.1.0/24", "b": "10.30.2.0/24"}},
+        "recovery": {"region": "us-west-2", "vpc_cidr": "10.30.0.0/16", "subnets": {"a": "10.30.1.0/24", "b": "10.30.2.0/24"}},
+        "servers": servers}))
+    return str(path)
+
+
+def _ec2(lab, region):
+    env = env_for(lab)
+    return boto3.client("ec2", region_name=region, endpoint_url=env["AWS_ENDPOINT_URL"],
+                        aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
+
+
+def _drs(lab, region):
+    env = env_for(lab)
+    return boto3.client("drs", region_name=region, endpoint_url=env["AWS_ENDPOINT_URL"],
+                        aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
+
+
+def _states(ec2, ids):
+    return {i["InstanceId"]: i["State"]["Name"] for r in ec2.describe_instances(InstanceIds=ids)["Reservations"] for i in r["Instances"]}
+
+
+def _reversed_from(lab):
+    """EC2 instance IDs (recovery side) that a FAILBACK-direction source server in the origin Region replicates from."""
+    servers = _drs(lab, "us-east-1").describe_source_servers(filters={})["items"]
+    return {s["sourceProperties"]["identificationHints"].get("awsInstanceID") for s in servers
+            if s.get("replicationDirection") == "FAILBACK" and (s.get("dataReplicationInfo") or {}).get("dataReplicationState") != "DISCONNECTED"}
+
+
+def test_failback_checks_before_it_changes_and_one_bad_server_does_not_strand_its_wave(demo_lab, tmp_path):
+    demo_lab.reset(estate=_estate(tmp_path), time_scale=2000)
+    truth = {s["name"]: s for s in demo_lab.truth()["servers"]}
+    proc = run_playbook(demo_lab, "failover", tmp_path, dr_mode="recovery", dr_run_id="ofo-1", dr_pairing="match")
+    failover = record(tmp_path, "ofo-1")
+    assert failover["verdict"]["verdict"] == "PASS", tail(proc)
+    recovered = {s["name"]: s for w in failover["waves"] for s in w["servers"]}
+
+    # 1. Originals running, dr_stop_originals not given: nothing may change, and the way on is printed.
+    seq = demo_lab.last_seq()
+    proc = run_playbook(demo_lab, "failback", tmp_path, dr_run_id="ofb-1", dr_failover_run_id="ofo-1", dr_origin_region="us-east-1")
+    assert proc.returncode != 0, tail(proc)
+    mutating = [c for c in demo_lab.calls(seq) if c["mutating"]]
+    assert mutating == [], mutating
+    back = record(tmp_path, "ofb-1")
+    assert back["verdict"]["verdict"] == "FAIL", back["verdict"]
+    problems = [p for w in back["waves"] for p in w["problems"]]
+    assert {p["name"] for p in problems if p["kind"] == "precheck"} >= set(WAVES[1]), problems
+    assert any("-e dr_stop_originals=true -e dr_run_id=ofb-1" in (p["remediation"] or "") for p in problems), problems
+    assert "dr_stop_originals=true" in proc.stdout, tail(proc)
+
+    # 2. One recovery instance of wave 1 is stopped meanwhile: the rest of wave 1 and all of wave 2 fail back.
+    bad = "ord-app-01"
+    ec2_dr = _ec2(demo_lab, "us-west-2")
+    ec2_dr.stop_instances(InstanceIds=[recovered[bad]["ec2_instance_id"]])
+    proc = run_playbook(demo_lab, "failback", tmp_path, dr_run_id="ofb-1", dr_failover_run_id="ofo-1", dr_origin_region="us-east-1",
+                        dr_stop_originals=True)
+    assert proc.returncode != 0, tail(proc)  # PARTIAL is not a green job
+    back = record(tmp_path, "ofb-1")
+    assert back["verdict"]["verdict"] == "PARTIAL", (back["verdict"], tail(proc))
+    servers = {s["name"]: s for w in back["waves"] for s in w["servers"]}
+    good = [n for names in WAVES.values() for n in names if n != bad]
+    for name in good:
+        assert servers[name]["status"] == "launched", (name, servers.get(name), tail(proc))
+        assert servers[name]["ec2_instance_id"] == truth[name]["origin_instance_id"]
+    wave1 = next(w for w in back["waves"] if w["name"] == "wave_01")
+    assert wave1["status"] == "partial", wave1["reason"]
+    problem = next(p for p in wave1["problems"] if p["name"] == bad)
+    assert "stopped" in problem["message"] and problem["remediation"], problem
+    assert "dr_run_id=ofb-1" in problem["remediation"], problem
+    assert recovered[bad]["ec2_instance_id"] not in _reversed_from(demo_lab)  # nothing started for the bad server
+    # Every mutation is on record: the reverse replications this wave started.
+    assert sorted(r["source_server_id"] for r in wave1["reversed"]) == sorted(
+        recovered[n]["source_server_id"] for n in WAVES[1] if n != bad), wave1["reversed"]
+    ec2_origin = _ec2(demo_lab, "us-east-1")
+    assert _states(ec2_origin, [truth[bad]["origin_instance_id"]]) == {truth[bad]["origin_instance_id"]: "running"}  # not stopped for nothing
+
+    # 3. Start it again and resume: the run converges.
+    ec2_dr.start_instances(InstanceIds=[recovered[bad]["ec2_instance_id"]])
+    proc = run_playbook(demo_lab, "failback", tmp_path, dr_run_id="ofb-1", dr_failover_run_id="ofo-1", dr_origin_region="us-east-1",
+                        dr_stop_originals=True)
+    back = record(tmp_path, "ofb-1")
+    assert back["verdict"]["verdict"] == "PASS", (back["verdict"], tail(proc))
+    assert proc.returncode == 0, tail(proc)
+    servers = {s["name"]: s for w in back["waves"] for s in w["servers"]}
+    assert {n: servers[n]["ec2_instance_id"] for n in truth} == {n: t["origin_instance_id"] for n, t in truth.items()}
+    origin_ids = [t["origin_instance_id"] for t in truth.values()]
+    assert set(_states(ec2_origin, origin_ids).values()) == {"running"}
+
+    # 4. Someone stops a failed-back original (its DR target was reset by the clean-up): the server runs nowhere. The
+    # failback says so before anything else and fails, with the way back.
+    lost = "ord-web-02"
+    ec2_origin.stop_instances(InstanceIds=[truth[lost]["origin_instance_id"]])
+    seq = demo_lab.last_seq()
+    proc = run_playbook(demo_lab, "failback", tmp_path, dr_run_id="ofb-1", dr_failover_run_id="ofo-1", dr_origin_region="us-east-1",
+                        dr_stop_originals=True)
+    assert proc.returncode != 0, tail(proc)
+    assert "RUNNING NOWHERE" in proc.stdout and lost in proc.stdout, tail(proc)
+    back = record(tmp_path, "ofb-1")
+    assert back["verdict"]["verdict"] == "FAIL" and "running nowhere" in back["verdict"]["reasons"][0], back["verdict"]
+    [nowhere] = [p for w in back["waves"] for p in w["problems"] if p["kind"] == "nowhere"]
+    assert nowhere["name"] == lost and nowhere["remediation"].startswith(f"Start {truth[lost]['origin_instance_id']} in us-east-1")
+    assert [c for c in demo_lab.calls(seq) if c["mutating"]] == []  # the others are back already: nothing to do
