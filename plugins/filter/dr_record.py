@@ -56,6 +56,11 @@ def dr_job_should_fail(verdict, accept_partial=False):
     return records.job_should_fail(verdict, accept_partial)
 
 
+def dr_redacted(value):
+    """``value`` with every secret (external_id, secret keys, session tokens) replaced by ``********``."""
+    return records.redacted(value)
+
+
 def dr_time(value):
     """An ISO-8601 time as 2026-11-23T01:25:08.000Z (UTC), or '' when it is empty or not a time."""
     return records.format_time(value) or ""
@@ -84,4 +89,4 @@ class FilterModule:
                 "dr_problem_line": dr_problem_line, "dr_settled_in_origin": dr_settled_in_origin, "dr_run_record": dr_run_record,
                 "dr_readiness_lines": dr_readiness_lines,
                 "dr_pair_warnings": dr_pair_warnings, "dr_job_should_fail": dr_job_should_fail,
-                "dr_time": dr_time}
+                "dr_time": dr_time, "dr_redacted": dr_redacted}

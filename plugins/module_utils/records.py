@@ -62,6 +62,9 @@ DEFAULT_REMEDIATION = {
 FALLBACK_REMEDIATION = "See the task output of this wave in the play log."
 TIMEOUT_REMEDIATION = "Run again with the same run ID to keep waiting; nothing is started twice."
 MAX_NAMES_IN_REASON = 5
+# Keys whose values are secrets wherever they appear in settings: never written to a record or printed.
+SECRET_KEYS = ("external_id", "aws_secret_key", "secret_key", "aws_session_token", "session_token", "password")
+REDACTED = "********"
 
 
 # --- time ---------------------------------------------------------------------------------------------------------------
@@ -119,6 +122,15 @@ def flag(value):
         return value
     text = str(value).strip().lower() if isinstance(value, str) else ""
     return True if text in ("true", "yes") else (False if text in ("false", "no") else None)
+
+
+def redacted(value):
+    """``value`` (settings, a plan, a role dict) with every secret (SECRET_KEYS, at any depth) replaced by REDACTED."""
+    if isinstance(value, dict):
+        return {k: (REDACTED if k in SECRET_KEYS and v not in (None, "") else redacted(v)) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redacted(v) for v in value]
+    return value
 
 
 def dicts(value):

@@ -62,7 +62,8 @@ def test_cross_account_drill_launches_every_server_in_the_dr_account(demo_lab, t
     seq = demo_lab.last_seq()
     pairing = store_reviewed_pairs(demo_lab, tmp_path / "pairing", dr_assume_role=role)
     assert pairing.returncode == 0, tail(pairing)
-    proc = run_playbook(demo_lab, "drill", tmp_path, dr_run_id="xacct-1", dr_assume_role=role)
+    # Verbosity 1, as AWX job templates often run: results of set_fact and module arguments are printed.
+    proc = run_playbook(demo_lab, "drill", tmp_path, run_env={"ANSIBLE_VERBOSITY": "1"}, dr_run_id="xacct-1", dr_assume_role=role)
     assert proc.returncode == 0, tail(proc)
     run = record(tmp_path, "xacct-1")
     servers = [s for w in run["waves"] for s in w["servers"]]
@@ -74,6 +75,16 @@ def test_cross_account_drill_launches_every_server_in_the_dr_account(demo_lab, t
     assert drs and {c["account"] for c in drs} == {"222222222222"}
     assert {"StartRecovery", "UpdateLaunchConfiguration"} <= {c["operation"] for c in drs}
     assert [c for c in calls if c["operation"] == "AssumeRole"]
+    # The ExternalId is a secret: never on the console, never in a record or report (issue 12 item 21).
+    assert_secret_kept(role["external_id"], proc, tmp_path)
+
+
+def assert_secret_kept(secret, proc, root):
+    """``secret`` is on no console line of ``proc`` and in no file under ``root`` (records, reports, plan.json)."""
+    where = [line[:200] for line in (proc.stdout + proc.stderr).splitlines() if secret in line]
+    assert where == []
+    leaks = [str(f) for f in root.rglob("*") if f.is_file() and secret in f.read_text(errors="replace")]
+    assert leaks == []
 
 
 def test_report_is_readable_with_every_remediation(demo_lab, tmp_path):
@@ -162,8 +173,11 @@ def test_cross_account_failback_stops_the_originals_in_the_origin_account(demo_l
     proc = run_playbook(demo_lab, "failover", tmp_path, dr_mode="recovery", dr_run_id="xfo-1", dr_assume_role=role)
     assert proc.returncode == 0, tail(proc)
     seq = demo_lab.last_seq()
-    proc = run_playbook(demo_lab, "failback", tmp_path, dr_run_id="xfb-1", dr_failover_run_id="xfo-1", dr_assume_role=role,
-                        dr_origin_region="us-east-1", dr_origin_assume_role=origin_role, dr_stop_originals=True)
+    proc = run_playbook(demo_lab, "failback", tmp_path, run_env={"ANSIBLE_VERBOSITY": "1"}, dr_run_id="xfb-1",
+                        dr_failover_run_id="xfo-1", dr_assume_role=role, dr_origin_region="us-east-1",
+                        dr_origin_assume_role=origin_role, dr_stop_originals=True)
+    for secret in (role["external_id"], origin_role["external_id"]):
+        assert_secret_kept(secret, proc, tmp_path)
     back = record(tmp_path, "xfb-1")
     assert back["verdict"]["verdict"] == "PASS", tail(proc)
     assert back["origin_region"] == "us-east-1"

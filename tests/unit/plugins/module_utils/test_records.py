@@ -164,3 +164,17 @@ def test_a_refused_server_is_named_from_its_pair():
     start = {"refused": [{"source_server_id": "s-1", "reason": "lag is 3600 s", "remediation": "Wait."}]}
     [refused] = records.wave_problems(match, start)
     assert (refused["kind"], refused["name"], refused["source_server_id"]) == ("refused", "pay-app-02", "s-1")
+
+
+def test_redacted_hides_every_secret_at_any_depth_and_keeps_the_rest():
+    settings = {"region": "us-west-2", "assume_role": {"role_arn": "arn:aws:iam::2:role/R", "external_id": "ext-1"},
+                "origin_assume_role": {"role_arn": "arn:aws:iam::1:role/R", "external_id": ""},
+                "telemetry": {"assume_role": {"external_id": "ext-2", "session_token": "s3cr3t-token"}},
+                "waves": [{"name": "a", "password": "s3cr3t-pw"}]}
+    out = records.redacted(settings)
+    text = repr(out)
+    assert "ext-1" not in text and "ext-2" not in text and "s3cr3t" not in text
+    assert out["assume_role"] == {"role_arn": "arn:aws:iam::2:role/R", "external_id": records.REDACTED}
+    assert out["origin_assume_role"]["external_id"] == ""  # no secret, nothing to hide: the record says none was given
+    assert out["region"] == "us-west-2" and out["waves"][0]["name"] == "a"
+    assert settings["assume_role"]["external_id"] == "ext-1"  # the input is not changed
