@@ -20,8 +20,9 @@ UNKNOWN = "unknown"            # DRS and EC2 disagree in a way nothing here expl
 UP = ("pending", "running")
 
 
-def _state(instance):
-    return ((instance or {}).get("State") or {}).get("Name") if instance else None
+def instance_state(instance):
+    """The EC2 state name of a DescribeInstances item, or None."""
+    return ((instance or {}).get("State") or {}).get("Name")
 
 
 def classify(forward, recovery_instance, dr_instance, original, reversed_server, failback_instance, origin_region, recovery_region):
@@ -36,16 +37,16 @@ def classify(forward, recovery_instance, dr_instance, original, reversed_server,
     """
     dr_id = (dr_instance or {}).get("InstanceId")
     original_id = (original or {}).get("InstanceId")
-    dr_up, original_up = _state(dr_instance) in UP, _state(original) in UP
+    dr_up, original_up = instance_state(dr_instance) in UP, instance_state(original) in UP
     if original_up and (failback_instance or (recovery_instance is None and not dr_up)):
         return FAILED_BACK, f"Runs in its original instance {original_id} in {origin_region}.", None
     if not original_up and not dr_up:
         where = []
         if dr_id:
-            where.append(f"DR instance {dr_id} in {recovery_region} is {_state(dr_instance)}")
+            where.append(f"DR instance {dr_id} in {recovery_region} is {instance_state(dr_instance)}")
         else:
             where.append(f"no DR instance is known in {recovery_region}")
-        where.append(f"original {original_id} in {origin_region} is {_state(original)}" if original_id
+        where.append(f"original {original_id} in {origin_region} is {instance_state(original)}" if original_id
                      else f"the original instance is not found in {origin_region}")
         if recovery_instance is None and original_id:  # the failback finished into the original (its records are cleaned up)
             way_back = (f"Start {original_id} in {origin_region} (aws ec2 start-instances --region {origin_region} --instance-ids "
@@ -61,8 +62,9 @@ def classify(forward, recovery_instance, dr_instance, original, reversed_server,
         reverse_state = (reversed_server.get('dataReplicationInfo') or {}).get('dataReplicationState')
         return REVERSING, f"Reverse replication from {dr_id} into {origin_region} exists ({reverse_state}).", None
     if recovery_instance is not None:
-        return RECOVERED, f"Recovered in DR instance {dr_id} in {recovery_region} ({_state(dr_instance) or 'not found'}).", None
+        return RECOVERED, f"Recovered in DR instance {dr_id} in {recovery_region} ({instance_state(dr_instance) or 'not found'}).", None
     return (UNKNOWN, f"DRS shows {'no' if recovery_instance is None else 'a'} recovery instance for {(forward or {}).get('sourceServerID')}; "
-                     f"DR instance {dr_id or '-'} is {_state(dr_instance) or 'unknown'}, original {original_id or '-'} is {_state(original) or 'unknown'}.",
+                     f"DR instance {dr_id or '-'} is {instance_state(dr_instance) or 'unknown'}, "
+                     f"original {original_id or '-'} is {instance_state(original) or 'unknown'}.",
             "Find out what happened to the server since the failover before failing it back (see the DRS console, "
             "Recovery instances and Source servers, in both Regions).")

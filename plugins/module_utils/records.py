@@ -264,12 +264,13 @@ def reverse_problems(result, kind="reverse", names=None, again=""):
             for item in result.get("instances") or [] if item.get("error")]
 
 
-def reversed_left_running(reversed_entries, servers, names=None, undo=""):
+def reversed_left_running(reversed_entries, servers, names=None, region=""):
     """Warnings for reverse replications a failback wave started (or found) whose server did not fail back: they keep
-    replicating into the origin Region until a resume finishes the failback or ``undo`` removes them."""
+    replicating into the origin Region until a resume finishes the failback or the quoted command removes them."""
     back = {sid for s in servers or [] if server_verified(s) for sid in (s.get("planned_source_server_id"), s.get("source_server_id"))}
     left = [e for e in reversed_entries or [] if e.get("reversed_source_server_id")
             and e.get("source_server_id") not in back and e.get("reversed_source_server_id") not in back]
+    undo = undo_reverse_command(region, [e.get("recovery_instance_id") for e in left]) if left else ""
     return [problem("reversed", "warning", e.get("source_server_id"), (names or {}).get(e.get("source_server_id")) or e.get("recovery_instance_id"),
                     f"Reverse replication of {e.get('recovery_instance_id')} into {e.get('reversed_region')} "
                     f"(source server {e.get('reversed_source_server_id')}, {e.get('replication_state') or 'state unknown'}) "
@@ -333,13 +334,7 @@ def failback_reversal(precheck=None, reverse=None, servers=None, names=None, run
         problems += reverse_problems({"instances": [item]}, "precheck", names, again)
     problems += reverse_problems(reverse, "reverse", names, f" Then run the failback again as before, adding {resume}.")
     entries = [reversed_entry(item) for item in (reverse or {}).get("instances") or [] if item.get("reversed_source_server_id")]
-    left = [e for e in entries if e.get("reversed_source_server_id")]
-    warnings = reversed_left_running(left, servers, names)
-    if warnings:
-        undo = undo_reverse_command(region, [e["recovery_instance_id"] for e in left
-                                             if any(w["source_server_id"] == e.get("source_server_id") for w in warnings)])
-        for w in warnings:
-            w["remediation"] += undo
+    warnings = reversed_left_running(entries, servers, names, region)
     return {"problems": nowhere_problems(where, names) + problems + warnings, "reversed": entries,
             "settled": [settled_server(w) for w in settled_in_origin(where)]}
 

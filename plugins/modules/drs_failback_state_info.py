@@ -79,6 +79,8 @@ try:
 except ImportError:
     pass  # Handled by AnsibleAWSModule
 
+from concurrent.futures import ThreadPoolExecutor
+
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils import drs
@@ -92,10 +94,6 @@ def origin_region(server):
     return (server.get("sourceCloudProperties") or {}).get("originRegion")
 
 
-def _state(instance):
-    return ((instance or {}).get("State") or {}).get("Name") if instance else None
-
-
 class StateReader:
     def __init__(self, module):
         self.module = module
@@ -104,9 +102,8 @@ class StateReader:
         self.origin_role = module.params.get("origin_assume_role")
 
     def origin(self, service, region):
-        if self.origin_role:
-            return self.module.clients.client(service, region, assume_role=self.origin_role)
-        return self.module.clients.client(service, region)
+        """A client in the origin Region, with the origin account's role when one is given (else the task's)."""
+        return self.module.clients.client(service, region, assume_role=self.origin_role or None)
 
     def read(self, sids):
         forwards = {s["sourceServerID"]: s for s in drs.describe_source_servers(self.drs, sids)}
@@ -114,10 +111,11 @@ class StateReader:
         for ri in drs.describe_recovery_instances(self.drs, source_server_ids=list(forwards)) if forwards else []:
             if not ri.get("isDrill"):
                 recovery.setdefault(ri["sourceServerID"], ri)
-        dr_ids = {}
-        for sid in forwards:
-            ri = recovery.get(sid)
-            dr_ids[sid] = ri.get("ec2InstanceID") if ri else drs.launch_into_target(drs.get_launch_configuration(self.drs, sid))
+        dr_ids = {sid: ri.get("ec2InstanceID") for sid, ri in recovery.items() if sid in forwards}
+        without = [sid for sid in forwards if sid not in dr_ids]  # cleaned up: the launch-into target is the DR instance
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            configs = pool.map(lambda sid: drs.get_launch_configuration(self.drs, sid), without)
+            dr_ids.update({sid: drs.launch_into_target(config) for sid, config in zip(without, configs)})
         dr_instances = {i["InstanceId"]: i for i in ec2.describe_instances_by_id(self.ec2, [i for i in dr_ids.values() if i])}
         by_region = {}
         for fwd in forwards.values():
@@ -155,9 +153,9 @@ class StateReader:
                                                                   region, self.module.region)
             entry = {"source_server_id": sid, "name": drs.server_hostname(fwd), "state": state, "message": message,
                      "origin_region": region, "original_instance_id": drs.server_origin_instance(fwd),
-                     "original_state": _state(original), "original_private_ip": (original or {}).get("PrivateIpAddress"),
+                     "original_state": failback_state.instance_state(original), "original_private_ip": (original or {}).get("PrivateIpAddress"),
                      "recovery_instance_id": (ri or {}).get("recoveryInstanceID"), "dr_instance_id": dr_ids.get(sid),
-                     "dr_instance_state": _state(dr_instance),
+                     "dr_instance_state": failback_state.instance_state(dr_instance),
                      "reversed_source_server_id": (reversed_server or {}).get("sourceServerID"),
                      "failback_recovery_instance_id": (failback_ri or {}).get("recoveryInstanceID")}
             if remediation:
