@@ -7,7 +7,8 @@ import threading
 
 KNOWN = {
     "throttle_rate": float,  # fraction of matching requests answered with throttling
-    "error_rate": float,  # fraction answered with a 5xx
+    "error_rate": float,  # fraction answered with a 5xx (the request is not carried out)
+    "answer_lost_rate": float,  # fraction carried out, then answered with a 5xx (DRS only): the caller must look it up
     "latency_ms": float,  # extra latency on every matching request
     "services": list,  # which services the request faults apply to (default ["drs"])
     "operations": list,  # restrict request faults to these operations (default: all)
@@ -43,7 +44,7 @@ class Faults:
         return service in services and (not ops or operation in ops)
 
     def request_fault(self, service: str, operation: str) -> str | None:
-        """``"throttle"``, ``"error"`` or None for one incoming request."""
+        """``"throttle"``, ``"error"``, ``"answer_lost"`` or None for one incoming request."""
         with self._lock:
             if not self._applies(service, operation):
                 return None
@@ -51,8 +52,11 @@ class Faults:
             throttle = self.config.get("throttle_rate", 0.0)
             if roll < throttle:
                 return "throttle"
-            if roll < throttle + self.config.get("error_rate", 0.0):
+            error = throttle + self.config.get("error_rate", 0.0)
+            if roll < error:
                 return "error"
+            if roll < error + self.config.get("answer_lost_rate", 0.0):
+                return "answer_lost"
         return None
 
     def denies_role(self, role_arn: str) -> bool:

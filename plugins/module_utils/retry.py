@@ -30,6 +30,13 @@ NOT_RETRIED = [
 ]
 BOTOCORE_CONFIG = {"retries": {"mode": "standard", "max_attempts": 4}}
 
+# A call that is not idempotent (StartRecovery starts a new job each time) is sent once: botocore does not repeat it
+# and AWSRetry repeats only throttling, which says the request was not carried out. Any other failure (a 5xx, a lost
+# connection) may hide a job that was started; the caller looks the result up before it tries again
+# (drs_start_recovery finds the run's job by its tag).
+ONCE_BOTOCORE_CONFIG = {"retries": {"mode": "standard", "total_max_attempts": 1}}
+DRS_ONCE_RETRY = AWSRetry.jittered_backoff(catch_extra_error_codes=["ThrottlingException"])
+
 DRS_RETRY = AWSRetry.jittered_backoff(catch_extra_error_codes=DRS_RETRY_CODES)
 EC2_RETRY = AWSRetry.jittered_backoff(catch_extra_error_codes=EC2_RETRY_CODES)
 STS_RETRY = AWSRetry.jittered_backoff(catch_extra_error_codes=STS_RETRY_CODES)
@@ -39,6 +46,8 @@ TELEMETRY_RETRY = AWSRetry.jittered_backoff()
 RETRY_BY_SERVICE = {"drs": DRS_RETRY, "ec2": EC2_RETRY, "sts": STS_RETRY, "dynamodb": DYNAMODB_RETRY}
 
 
-def retry_for(service):
-    """The jittered-backoff decorator for a service's client (used with ``aws_retry=True``)."""
+def retry_for(service, once=False):
+    """The jittered-backoff decorator for a service's client (used with ``aws_retry=True``); ``once``: throttling only."""
+    if once:
+        return DRS_ONCE_RETRY
     return RETRY_BY_SERVICE.get(service, AWSRetry.jittered_backoff())

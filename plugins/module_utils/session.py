@@ -16,6 +16,7 @@ except ImportError:
     pass  # amazon.aws's module set-up reports a missing botocore
 
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.retry import BOTOCORE_CONFIG
+from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.retry import ONCE_BOTOCORE_CONFIG
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.retry import retry_for
 
 ASSUME_ROLE_REMEDIATION = ("Check the role's trust policy: it must name the account of the caller and, when it requires "
@@ -65,14 +66,18 @@ class ClientFactory:
             )
         return self._credentials[key]
 
-    def client(self, service, region=None, assume_role=None):
-        """A retrying client; ``assume_role`` overrides the module-level role (e.g. the origin account)."""
+    def client(self, service, region=None, assume_role=None, once=False):
+        """A retrying client; ``assume_role`` overrides the module-level role (e.g. the origin account).
+
+        ``once``: for calls that are not idempotent (StartRecovery): sent once, repeated only when throttled
+        (retry.ONCE_BOTOCORE_CONFIG); the caller looks up the result of any other failure before trying again.
+        """
         role = assume_role if assume_role is not None else self.assume_role
         region = region or self.module.region
-        key = (service, region, role["role_arn"] if role else None, role.get("external_id") if role else None)
+        key = (service, region, role["role_arn"] if role else None, role.get("external_id") if role else None, once)
         with self._lock:
             if key not in self._clients:
                 extra = self._role_credentials(role) if role else {}
-                self._clients[key] = self.module.client(service, retry_decorator=retry_for(service), region=region,
-                                                        config=BOTOCORE_CONFIG, **extra)
+                self._clients[key] = self.module.client(service, retry_decorator=retry_for(service, once), region=region,
+                                                        config=ONCE_BOTOCORE_CONFIG if once else BOTOCORE_CONFIG, **extra)
             return self._clients[key]

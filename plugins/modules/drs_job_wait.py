@@ -92,7 +92,7 @@ done:
   returned: always
   type: bool
 servers:
-  description: One entry per participating source server.
+  description: One entry per participating source server, from its latest job when it is in several (a retried launch).
   returned: always
   type: list
   elements: dict
@@ -130,6 +130,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils import drs
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils import ec2
+from ansible_collections.elastic_dr.orchestrator.plugins.module_utils import run_jobs
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.modules import AnsibleElasticDrAWSModule
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.polling import Deadline
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.records import SERVER_FAILED, seconds_between
@@ -166,8 +167,12 @@ class JobWaiter:
         found = {j["jobID"] for j in jobs}
         missing = [j for j in params["job_ids"] if j not in found]
         entries = []
+        # A server in several of these jobs (a failed launch retried by a later job of the run) is judged by its latest.
+        latest = {sid: job["jobID"] for sid, (job, _p) in run_jobs.latest_by_server(jobs).items()}
         for job in sorted(jobs, key=lambda j: j["jobID"]):
             for p in job.get("participatingServers") or []:
+                if latest.get(p["sourceServerID"]) != job["jobID"]:
+                    continue
                 entries.append({"source_server_id": p["sourceServerID"], "job_id": job["jobID"],
                                 "launch_status": p.get("launchStatus"), "recovery_instance_id": p.get("recoveryInstanceID")})
         sids = [e["source_server_id"] for e in entries]

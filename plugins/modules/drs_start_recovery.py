@@ -14,8 +14,12 @@ description:
     each with a remediation; the task fails before starting anything unless O(allow_partial=true).
   - Splits the ready servers into jobs of at most O(max_servers_per_job) (DRS allows 100) and waits for room
     when the account is at 20 concurrent jobs or 500 servers in active jobs, instead of failing.
-  - Idempotent across interruption. Jobs are tagged with O(run_id); servers already in an active or completed
-    job of the same run are not started again, and those jobs are returned with RV(reused).
+  - Idempotent across interruption. Jobs are tagged with O(run_id); a server launched (or still launching) in a job
+    of the same run is not started again, and that job is returned with RV(reused). A server whose latest job of the
+    run ended without launching it (launch FAILED) is started again, listed in RV(retried).
+  - StartRecovery is not idempotent, so it is never repeated blindly. It is sent once (throttling aside); after an
+    answer that may have been lost (a 5xx, no answer) the run's jobs are looked up by their tag, and only servers
+    DRS shows in no new job of the run are sent again (at most 3 times).
   - Before starting, tags each launch-into target's current EBS volumes C(elastic_dr:original-of=<instance>) and
     C(elastic_dr:original-device=<device>), so a drill clean-up (M(elastic_dr.orchestrator.drs_recovery_instance)
     O(elastic_dr.orchestrator.drs_recovery_instance#module:state=reset)) can put them back.
@@ -107,6 +111,10 @@ jobs:
     source_server_ids: {description: Servers in the job., type: list, elements: str, returned: always}
     status: {description: "PENDING, STARTED or COMPLETED (C(would_start) in check mode).", type: str, returned: always}
     reused: {description: Found from an earlier attempt of this run., type: bool, returned: always}
+    looked_up:
+      description: Started by this task, but StartRecovery's answer was lost; the job was found by the run tag.
+      type: bool
+      returned: when started by this task
 started:
   description: Servers started by this task.
   returned: always
@@ -117,6 +125,11 @@ reused:
   returned: always
   type: list
   elements: str
+retried:
+  description: Servers whose earlier launch in this run failed, started again, each with C(source_server_id) and C(failed_job_id).
+  returned: always
+  type: list
+  elements: dict
 refused:
   description: Servers not started, each with C(source_server_id), C(reason) and C(remediation).
   returned: always
@@ -130,12 +143,16 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils import drs
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils import ec2
+from ansible_collections.elastic_dr.orchestrator.plugins.module_utils import run_jobs
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils import validation
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.errors import error_code
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.modules import AnsibleElasticDrAWSModule
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.polling import Deadline
 
-RUN_TAG = "elastic_dr:run_id"
+RUN_TAG = run_jobs.RUN_TAG
+# StartRecovery attempts after answers that may have been lost (a 5xx, no answer) and no job of the run shows up.
+START_ATTEMPTS = 3
+LOOKUPS_PER_ATTEMPT = 2
 MAX_PER_JOB = 100
 MAX_CONCURRENT_JOBS = 20
 MAX_SERVERS_IN_JOBS = 500
@@ -150,11 +167,13 @@ class RecoveryStarter:
         self.module = module
         self.params = module.params
         self.client = module.clients.client("drs")
+        self.start_client = module.clients.client("drs", once=True)  # StartRecovery is never repeated blindly
         self.ec2 = module.clients.client("ec2")
         self.target_of = {}
+        self.known_job_ids = set()
 
     def run_jobs(self, jobs):
-        return [j for j in jobs if j.get("type") == "LAUNCH" and (j.get("tags") or {}).get(RUN_TAG) == self.params["run_id"]]
+        return run_jobs.of_run(jobs, self.params["run_id"])
 
     def remember_originals(self, sids):
         """Tag the targets' original volumes (drill clean-up puts them back); idempotent."""
@@ -235,19 +254,21 @@ class RecoveryStarter:
         sids = list(dict.fromkeys(params["source_server_ids"]))
         jobs = drs.describe_jobs(self.client)
         mine = self.run_jobs(jobs)
-        reused_ids = {}
+        self.known_job_ids = {j["jobID"] for j in mine}
+        # A server launched (or still launching) in a job of this run is never started again; one whose latest job
+        # of the run ended without launching it is started again (the cause may be fixed: capacity, target state).
+        reused_ids, retried_ids = run_jobs.reuse_or_retry(mine, sids)
         out_jobs = []
         for job in sorted(mine, key=lambda j: j["jobID"]):
-            members = [p["sourceServerID"] for p in job.get("participatingServers") or [] if p["sourceServerID"] in sids]
+            members = [sid for sid in sids if reused_ids.get(sid) == job["jobID"]]
             if members:
                 out_jobs.append({"job_id": job["jobID"], "source_server_ids": members, "status": job["status"], "reused": True})
-                for sid in members:
-                    reused_ids[sid] = job["jobID"]
         busy = {p["sourceServerID"]: j["jobID"] for j in jobs if j.get("status") != "COMPLETED" and j not in mine
                 for p in j.get("participatingServers") or []}
         todo = [sid for sid in sids if sid not in reused_ids]
         ready, refused = self.readiness(todo, busy) if todo else ([], [])
-        self.result = {"jobs": out_jobs, "started": [], "reused": sorted(reused_ids), "refused": refused}
+        self.result = {"jobs": out_jobs, "started": [], "reused": sorted(reused_ids), "refused": refused,
+                       "retried": [{"source_server_id": sid, "failed_job_id": retried_ids[sid]} for sid in sids if sid in retried_ids]}
         if refused and not params["allow_partial"]:
             self.module.fail_json(
                 msg=f"{len(refused)} of {len(sids)} source servers are not ready; nothing was started: "
@@ -266,20 +287,62 @@ class RecoveryStarter:
                 self.result["started"].extend(chunk)
                 continue
             self.wait_for_room(len(chunk))
-            job = self.start(chunk, tags)
-            out_jobs.append({"job_id": job["jobID"], "source_server_ids": chunk, "status": job["status"], "reused": False})
-            self.result["started"].extend(chunk)
+            for job, members, looked_up in self.start(chunk, tags):
+                out_jobs.append({"job_id": job["jobID"], "source_server_ids": members, "status": job["status"], "reused": False,
+                                 "looked_up": looked_up})
+                self.result["started"].extend(members)
         self.module.exit_json(changed=bool(self.result["started"]), **self.result)
 
+    def started_since(self, chunk):
+        """The run's jobs DRS shows for these servers that this task did not know yet (a lost answer's job)."""
+        return run_jobs.started_since(self.run_jobs(drs.describe_jobs(self.client)), chunk, self.known_job_ids)
+
     def start(self, chunk, tags):
+        """Start one job for ``chunk``; returns [(job, its servers of the chunk, looked_up)].
+
+        StartRecovery is not idempotent: it is sent once (throttling aside). After a failure that may hide a started
+        job (a 5xx, no answer) the run's jobs are looked up first; only servers DRS shows in no new job of the run
+        are sent again, at most START_ATTEMPTS times."""
         deadline = Deadline(self.params["quota_wait_timeout"], self.params["poll_interval"])
-        while True:
+        pause = Deadline(3600, min(self.params["poll_interval"], 5))
+        out, todo, attempts = [], list(chunk), 0
+        while todo:
             try:
-                return drs.start_recovery(self.client, chunk, self.params["mode"] == "drill", tags, self.params["recovery_snapshot_ids"])
+                job = drs.start_recovery(self.start_client, todo, self.params["mode"] == "drill", tags, self.params["recovery_snapshot_ids"])
+                self.known_job_ids.add(job["jobID"])
+                return out + [(job, todo, False)]
             except AnsibleAWSError as e:
-                # a quota race with another tool: wait for room and try again
-                if error_code(e) != "ServiceQuotaExceededException" or not deadline.sleep():
+                if error_code(e) == "ServiceQuotaExceededException" and deadline.sleep():
+                    continue  # a quota race with another tool: wait for room and try again
+                if not run_jobs.answer_may_be_lost(e):
                     self.module.fail_aws(e, **self.result)
+                attempts += 1
+                found = []
+                for lookup in range(LOOKUPS_PER_ATTEMPT):
+                    found = self.started_since(todo)
+                    if found or lookup == LOOKUPS_PER_ATTEMPT - 1:
+                        break
+                    pause.sleep()  # the job may take a moment to be listed
+                for job in found:
+                    members = [sid for sid in todo if sid in {p.get("sourceServerID") for p in job.get("participatingServers") or []}]
+                    self.known_job_ids.add(job["jobID"])
+                    self.module.warn(f"StartRecovery for {', '.join(members)} failed ({e}), but DRS shows job {job['jobID']} of run "
+                                     f"{self.params['run_id']} with them: using that job, not starting them again.")
+                    out.append((job, members, True))
+                    todo = [sid for sid in todo if sid not in members]
+                if todo and attempts >= START_ATTEMPTS:
+                    self.result["jobs"].extend({"job_id": j["jobID"], "source_server_ids": m, "status": j["status"], "reused": False,
+                                                "looked_up": True} for j, m, _looked in out)
+                    self.result["started"].extend(sid for _j, m, _looked in out for sid in m)
+                    msg = (f"StartRecovery for {', '.join(todo)} failed {attempts} times and DRS shows no job of run "
+                           f"{self.params['run_id']} with them: they were not started ({e}).")
+                    self.module.fail_json(
+                        error_code=error_code(e), msg=msg,
+                        remediation="Check the DRS service health in the Region (AWS Health Dashboard), then run again with the same run ID: "
+                                    "the run's jobs are looked up first, nothing is started twice.", **self.result)
+                if todo:
+                    pause.sleep()
+        return out
 
 
 def main():

@@ -33,6 +33,15 @@ def run_playbook(lab: Lab, name: str, report_root: Path, run_env=None, **extra) 
     return subprocess.run(cmd, cwd=ROOT, env={**env_for(lab), **(run_env or {})}, capture_output=True, text=True, timeout=600)
 
 
+def aws_client(lab: Lab, service: str, region: str):
+    """A plain boto3 client on the lab (what the test checks, not what the modules use)."""
+    import boto3
+
+    env = env_for(lab)
+    return boto3.client(service, region_name=region, endpoint_url=env["AWS_ENDPOINT_URL"],
+                        aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
+
+
 def record(report_root: Path, run_id: str) -> dict:
     return json.loads((report_root / run_id / "run.json").read_text())
 

@@ -10,10 +10,9 @@ One failover, then three failbacks with the same run ID:
 
 from __future__ import annotations
 
-import boto3
 import yaml
 
-from more_helpers import env_for, record, run_playbook, tail
+from more_helpers import aws_client, record, run_playbook, tail
 
 WAVES = {1: ["ord-db-01", "ord-app-01", "ord-app-02"], 2: ["ord-web-01", "ord-web-02", "ord-web-03"]}
 
@@ -31,15 +30,11 @@ def _estate(tmp_path):
 
 
 def _ec2(lab, region):
-    env = env_for(lab)
-    return boto3.client("ec2", region_name=region, endpoint_url=env["AWS_ENDPOINT_URL"],
-                        aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
+    return aws_client(lab, "ec2", region)
 
 
 def _drs(lab, region):
-    env = env_for(lab)
-    return boto3.client("drs", region_name=region, endpoint_url=env["AWS_ENDPOINT_URL"],
-                        aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
+    return aws_client(lab, "drs", region)
 
 
 def _states(ec2, ids):

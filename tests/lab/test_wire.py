@@ -77,6 +77,17 @@ def test_throttling_and_server_errors(lab, aws):
     assert drs.describe_source_servers(filters={})["items"]
 
 
+def test_a_lost_answer_is_carried_out_then_answered_with_a_server_error(lab, aws, truth):
+    drs = aws("drs", config=NO_RETRY)
+    sid = truth["servers"][0]["source_server_id"]
+    lab.faults(answer_lost_rate=1.0, operations=["StartRecovery"])
+    with pytest.raises(drs.exceptions.InternalServerException):
+        drs.start_recovery(sourceServers=[{"sourceServerID": sid}], isDrill=True, tags={"run": "lost"})
+    lab.faults()
+    jobs = [j for j in drs.describe_jobs(filters={})["items"] if j.get("tags", {}).get("run") == "lost"]
+    assert [[p["sourceServerID"] for p in j["participatingServers"]] for j in jobs] == [[sid]]
+
+
 def test_retries_converge_under_30_percent_throttling(lab, aws):
     drs = aws("drs", config=Config(retries={"mode": "standard", "max_attempts": 10}))
     lab.faults(throttle_rate=0.3, error_rate=0.05)
