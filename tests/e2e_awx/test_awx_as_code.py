@@ -58,3 +58,48 @@ def test_drill_verdict_node_passes_only_a_pass_within_the_rto(tmp_path):
     assert missed.returncode != 0 and "Drill d-2: FAIL, RTO 9000 s" in missed.stdout and "/r/report.html" in missed.stdout
     assert _verdict(tmp_path, dr_verdict="PARTIAL", dr_rto_met=True).returncode != 0
     assert "reported no verdict" in _verdict(tmp_path).stdout
+
+
+AWX_MODULES = ROOT / ".venv/lib/python3.11/site-packages/ansible_collections/awx/awx/plugins/modules"
+
+
+def _awx_options(module: str) -> set[str]:
+    """The options (and aliases) awx.awx documents for a module, read from its DOCUMENTATION."""
+    source = (AWX_MODULES / f"{module}.py").read_text()
+    doc = yaml.safe_load(re.search(r"DOCUMENTATION\s*=\s*r?'''(.*?)'''", source, re.S).group(1))
+    options = set(doc["options"])
+    for spec in doc["options"].values():
+        options.update((spec or {}).get("aliases", []))
+    return options | {"controller_host", "controller_username", "controller_password", "controller_oauthtoken", "validate_certs"}
+
+
+def _controller_tasks():
+    for task in CONTROLLER["tasks"]:
+        module = next(k for k in task if k.startswith("awx.awx."))
+        yield module.split(".")[-1], task[module]
+
+
+def test_every_controller_task_uses_only_options_awx_awx_documents():
+    assert AWX_MODULES.is_dir(), "awx.awx is bundled with the ansible package; reinstall the venv"
+    for module, args in _controller_tasks():
+        unknown = set(args) - _awx_options(module)
+        assert not unknown, f"awx.awx.{module} does not document {sorted(unknown)}"
+
+
+def test_a_schedule_with_variables_targets_a_template_that_prompts_for_them():
+    """AWX rejects a schedule's extra_data unless its template asks for variables on launch (or has a survey that asks them)."""
+    templates = {}
+    for module, args in _controller_tasks():
+        if module in ("job_template", "workflow_job_template"):
+            names = [t["name"] for t in CONTROLLER["vars"]["__awx_templates"]] if "__awx_template" in str(args["name"]) else [args["name"]]
+            for name in names:
+                templates[name] = args
+    schedules = [args for module, args in _controller_tasks() if module == "schedule"]
+    assert schedules
+    for schedule in schedules:
+        target = templates.get(schedule["unified_job_template"])
+        assert target is not None, f"schedule {schedule['name']} names a template this playbook does not create"
+        if schedule.get("extra_data"):
+            assert target.get("ask_variables_on_launch") is True, (
+                f"schedule {schedule['name']} sets extra_data {sorted(schedule['extra_data'])} on {schedule['unified_job_template']}, "
+                "which does not prompt for variables: AWX refuses the schedule")
