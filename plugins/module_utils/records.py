@@ -29,20 +29,23 @@ IN_PROGRESS = "in_progress"
 PENDING = "pending"
 SERVER_FAILED = (FAILED, IDENTITY_MISMATCH, IP_MISMATCH)
 SERVER_WAITING = (IN_PROGRESS, PENDING)
-SERVER_STATUSES = (LAUNCHED,) + SERVER_FAILED + SERVER_WAITING
+WOULD_START = "would_start"  # check mode: the real run would start this server
+SERVER_STATUSES = (LAUNCHED,) + SERVER_FAILED + SERVER_WAITING + (WOULD_START,)
 
 # --- wave statuses ------------------------------------------------------------------------------------------------------
 WAVE_SUCCEEDED = "succeeded"
 WAVE_PARTIAL = "partial"
 WAVE_FAILED = "failed"
 WAVE_SKIPPED = "skipped"
-WAVE_STATUSES = (WAVE_SUCCEEDED, WAVE_PARTIAL, WAVE_FAILED, WAVE_SKIPPED)
+WAVE_PREVIEW = "preview"  # check mode: what the wave would do, nothing done
+WAVE_STATUSES = (WAVE_SUCCEEDED, WAVE_PARTIAL, WAVE_FAILED, WAVE_SKIPPED, WAVE_PREVIEW)
 SKIPPED_REASON = "an earlier wave failed (failure_policy=stop)"
 
 # --- verdicts -----------------------------------------------------------------------------------------------------------
 PASS = "PASS"
 PARTIAL = "PARTIAL"
 FAIL = "FAIL"
+PREVIEW = "PREVIEW"  # a check-mode run: clean when every planned server would start and no problem stands in the way
 
 # --- problem kinds ------------------------------------------------------------------------------------------------------
 PAIRING_KINDS = ("unmatched", "ambiguous", "invalid", "blocked", "proposal")
@@ -377,8 +380,20 @@ def wave_status(planned, servers, critical=None, error="", timed_out_after=None)
     return WAVE_SUCCEEDED, ""
 
 
+def preview_servers(start, match, names):
+    """Check mode: the servers drs_start_recovery would start, each with the target it would launch into."""
+    pairs = {p.get("source_server_id"): p for p in (match or {}).get("pairs") or []}
+    targets = (start or {}).get("targets") or {}  # failback: the original instance each server would launch into
+    out = []
+    for sid in (start or {}).get("started") or []:
+        pair = pairs.get(sid) or {}
+        out.append({"source_server_id": sid, "planned_source_server_id": sid, "name": (names or {}).get(sid) or sid, "status": WOULD_START,
+                    "target_instance_id": pair.get("target_instance_id") or targets.get(sid), "expected_private_ip": pair.get("target_private_ip")})
+    return out
+
+
 def wave_record(wave, mode, region, wait=None, match=None, start=None, error="", error_remediation="", names=None, planned_ids=None,
-                extra_problems=None, timeout_s=None, started_at=None, ended_at=None, settled=None, **extra):
+                extra_problems=None, timeout_s=None, started_at=None, ended_at=None, settled=None, preview=False, **extra):
     """The record of one wave (failover, drill or failback) from the results of its steps.
 
     ``wave`` is the planned wave (name, number, source_server_ids, critical); ``wait`` the drs_job_wait result; ``match``
@@ -396,6 +411,11 @@ def wave_record(wave, mode, region, wait=None, match=None, start=None, error="",
     servers = wave_servers(raw_servers, names, jobs, wave.get("critical"), planned_ids)
     timed_out = timeout_s if wait and wait.get("done") is False else None
     status, reason = wave_status(wave.get("source_server_ids"), servers, wave.get("critical"), error, timed_out)
+    if preview:
+        servers = preview_servers(start, match, names)
+        planned = list(wave.get("source_server_ids") or [])
+        status, reason = ((WAVE_FAILED, str(error)) if error else
+                          (WAVE_PREVIEW, f"would start {len(servers)} of {plural(len(planned), 'planned server')}"))
     problems = wave_problems(match, start, raw_servers, error, error_remediation) + list(extra_problems or [])
     record = {"name": wave.get("name"), "number": wave.get("number"), "mode": mode, "region": region,
               "wall_started_at": started_at, "wall_ended_at": ended_at, "planned": list(wave.get("source_server_ids") or []),
@@ -464,6 +484,7 @@ def run_record(waves, settings=None, run_id="", playbook="", planned_waves=None,
         "planned": planned_count,
         "servers": planned_count,
         "launched": sum(1 for s in servers if server_state(s) == LAUNCHED),
+        "would_start": sum(1 for s in servers if server_state(s) == WOULD_START),
         "failed": sum(1 for s in servers if server_state(s) in SERVER_FAILED),
         "verified": sum(1 for s in servers if server_verified(s)),
         "identity_verified": sum(1 for s in servers if s.get("identity_preserved") is True),
@@ -560,7 +581,30 @@ def _label(server):
     return str(server.get("name") or server.get("source_server_id") or "unnamed server")
 
 
+def _preview_verdict(waves, counts):
+    """Check mode: what each wave would do; clean when every planned server would start and nothing stands in the way."""
+    reasons, blocking = [], []
+    for wave in waves:
+        if wave["status"] == WAVE_PREVIEW:
+            reasons.append(f"{wave['name']} {wave['reason']}")
+        else:
+            blocking.append(f"{wave['name']} {wave['status'] or 'has no status'}" + (f": {wave['reason']}" if wave["reason"] else ""))
+    missing = [f"{({str(p.get('source_server_id')): p.get('name') for p in w['problems']}).get(sid) or sid} ({w['name']})"
+               for w in waves if w["status"] != WAVE_SKIPPED for sid in w["not_started"]]
+    if missing:
+        blocking.append(f"{plural(len(missing), 'planned server')} would not start: {names_text(missing)}")
+    errors = sum(1 for w in waves for p in w["problems"] if str(p.get("severity") or "error").lower() == "error")
+    if errors:
+        blocking.append(f"{plural(errors, 'problem')} of severity error to fix first (see the problems)")
+    clean = not blocking
+    head = ("check mode, nothing was changed: the preview is clean" if clean
+            else "check mode, nothing was changed: the real run would not recover everything")
+    return {"verdict": PREVIEW, "clean": clean, "reasons": [head] + blocking + reasons, "rto_met": None, "rto_s": None, "rto_target_s": None}
+
+
 def _verdict(waves, counts, rto_s, target_s, rto_met):
+    if any(w["status"] == WAVE_PREVIEW for w in waves):
+        return _preview_verdict(waves, counts)
     fail, partial = [], []
     if not waves:
         fail.append("the run record has no waves: nothing was recovered")
@@ -637,4 +681,6 @@ def verdict(record):
 def job_should_fail(judged, accept_partial=False):
     """Whether the job must fail for a verdict: FAIL always, PARTIAL unless the operator accepted partial recoveries."""
     name = (judged or {}).get("verdict")
+    if name == PREVIEW:
+        return not (judged or {}).get("clean")
     return name == FAIL or (name == PARTIAL and not accept_partial) or name not in (PASS, PARTIAL, FAIL)

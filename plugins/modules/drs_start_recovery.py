@@ -57,6 +57,15 @@ options:
     description: Refuse a server whose launch configuration does not launch into an existing instance, or whose target is not stopped and tagged.
     type: bool
     default: true
+  planned_targets:
+    description:
+      - The instance each server will launch into (C(source_server_id) -> C(i-...)), for check mode.
+      - In check mode the launch-into configuration that a task before this one would write is not written, so DRS
+        still shows the old one; a server listed here is checked against its planned target instead (stopped, tagged,
+        same account, Region and architecture), and the preview says what the real run would start.
+      - Ignored outside check mode, where DRS's launch configuration is the only truth.
+    type: dict
+    default: {}
   max_servers_per_job:
     description: Servers per StartRecovery call (at most 100).
     type: int
@@ -213,11 +222,15 @@ class RecoveryStarter:
         with ThreadPoolExecutor(max_workers=8) as pool:
             configs = dict(zip([s["sourceServerID"] for s in ready],
                                pool.map(lambda s: drs.get_launch_configuration(self.client, s["sourceServerID"]), ready)))
-        targets = {i["InstanceId"]: i for i in ec2.describe_instances_by_id(self.ec2, [drs.launch_into_target(c) for c in configs.values()])}
+        # Check mode: the launch-into configuration the run writes first was not written; judge the planned target.
+        planned = (params.get("planned_targets") or {}) if self.module.check_mode else {}
+        target_ids = {s["sourceServerID"]: planned.get(s["sourceServerID"]) or drs.launch_into_target(configs.get(s["sourceServerID"]))
+                      for s in ready}
+        targets = {i["InstanceId"]: i for i in ec2.describe_instances_by_id(self.ec2, list(target_ids.values()))}
         ok = []
         for server in ready:
             sid = server["sourceServerID"]
-            target_id = drs.launch_into_target(configs.get(sid))
+            target_id = target_ids.get(sid)
             if not target_id:
                 refused.append(refusal(sid, f"Source server {sid} does not launch into an existing instance.",
                                        "Configure it with drs_launch_into_config, or set expect_launch_into=false for a plain launch."))
@@ -354,6 +367,7 @@ def main():
         allowed_replication_states=dict(type="list", elements="str", default=["CONTINUOUS"]),
         max_lag_seconds=dict(type="int"),
         expect_launch_into=dict(type="bool", default=True),
+        planned_targets=dict(type="dict", default={}),
         max_servers_per_job=dict(type="int", default=100),
         allow_partial=dict(type="bool", default=False),
         tags=dict(type="dict", default={}),

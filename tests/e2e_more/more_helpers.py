@@ -26,10 +26,11 @@ def env_for(lab: Lab) -> dict:
             "PATH": str(BIN) + os.pathsep + os.environ.get("PATH", "")}
 
 
-def run_playbook(lab: Lab, name: str, report_root: Path, run_env=None, **extra) -> subprocess.CompletedProcess:
-    """Run a collection playbook against the lab; ``run_env`` adds environment variables (ANSIBLE_VERBOSITY, ...)."""
+def run_playbook(lab: Lab, name: str, report_root: Path, run_env=None, run_args=(), **extra) -> subprocess.CompletedProcess:
+    """Run a collection playbook against the lab; ``run_env`` adds environment variables (ANSIBLE_VERBOSITY, ...), ``run_args``
+    command-line options (``--check``)."""
     extra = {**FAST, "dr_report_root": str(report_root), **extra}
-    cmd = [str(BIN / "ansible-playbook"), f"elastic_dr.orchestrator.{name}", "-e", json.dumps(extra)]
+    cmd = [str(BIN / "ansible-playbook"), f"elastic_dr.orchestrator.{name}", "-e", json.dumps(extra), *run_args]
     return subprocess.run(cmd, cwd=ROOT, env={**env_for(lab), **(run_env or {})}, capture_output=True, text=True, timeout=600)
 
 

@@ -142,6 +142,40 @@ def test_job_fails_unless_pass_or_accepted_partial(name, accept, fails):
     assert records.job_should_fail({"verdict": name}, accept) is fails
 
 
+# --- check mode: the preview ---------------------------------------------------------------------------------------------
+
+
+def _preview_wave(name, planned, would, refused=()):
+    wave = {"name": name, "number": 1, "source_server_ids": list(planned)}
+    match = {"pairs": [{"source_server_id": sid, "target_instance_id": "i-" + sid, "target_private_ip": "10.0.0.1"} for sid in planned]}
+    start = {"started": list(would), "refused": [{"source_server_id": sid, "reason": "target running", "remediation": "Stop it."} for sid in refused]}
+    return records.wave_record(wave, "drill", "us-west-2", match=match, start=start, preview=True)
+
+
+def test_a_preview_wave_lists_what_would_start_and_where():
+    wave = _preview_wave("wave_01", ["s-1", "s-2"], ["s-1", "s-2"])
+    assert (wave["status"], wave["reason"]) == ("preview", "would start 2 of 2 planned servers")
+    assert [(s["source_server_id"], s["status"], s["target_instance_id"]) for s in wave["servers"]] == [
+        ("s-1", "would_start", "i-s-1"), ("s-2", "would_start", "i-s-2")]
+
+
+def test_a_clean_preview_passes_the_job_and_a_blocked_one_fails_it():
+    clean = records.run_record([_preview_wave("wave_01", ["s-1"], ["s-1"])], {}, "r", "drill", [{"name": "wave_01", "source_server_ids": ["s-1"]}])
+    judged = records.verdict(clean)
+    assert judged["verdict"] == "PREVIEW" and judged["clean"] is True and not records.job_should_fail(judged)
+    assert clean["summary"]["would_start"] == 1 and clean["summary"]["launched"] == 0
+    blocked = records.run_record([_preview_wave("wave_01", ["s-1", "s-2"], ["s-1"], refused=["s-2"])], {}, "r", "drill",
+                                 [{"name": "wave_01", "source_server_ids": ["s-1", "s-2"]}])
+    judged = records.verdict(blocked)
+    assert judged["verdict"] == "PREVIEW" and judged["clean"] is False and records.job_should_fail(judged, accept_partial=True)
+    assert any("s-2" in reason for reason in judged["reasons"]), judged["reasons"]
+
+
+def test_a_preview_wave_that_hit_an_error_is_failed():
+    wave = records.wave_record({"name": "w", "source_server_ids": ["s-1"]}, "drill", "r", error="boom", preview=True)
+    assert (wave["status"], wave["reason"]) == ("failed", "boom")
+
+
 # --- time -----------------------------------------------------------------------------------------------------------------
 
 
