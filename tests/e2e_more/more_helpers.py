@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
+
 from lab.ansible_env import collections_path
 from lab.process import Lab
 
@@ -32,6 +34,18 @@ def run_playbook(lab: Lab, name: str, report_root: Path, run_env=None, run_args=
     extra = {**FAST, "dr_report_root": str(report_root), **extra}
     cmd = [str(BIN / "ansible-playbook"), f"elastic_dr.orchestrator.{name}", "-e", json.dumps(extra), *run_args]
     return subprocess.run(cmd, cwd=ROOT, env={**env_for(lab), **(run_env or {})}, capture_output=True, text=True, timeout=600)
+
+
+def two_region_estate(tmp_path: Path, name: str, waves: dict, second_octet: int, description: str) -> str:
+    """An estate file: each server of ``waves`` ({wave: [names]}) with a same-named DR target, us-east-1 -> us-west-2."""
+    net = f"10.{second_octet}"
+    servers = [{"name": server, "wave": wave, "ip": f"{net}.{wave}.{11 + i}", "target": {"name": server}}
+               for wave, names in waves.items() for i, server in enumerate(names)]
+    side = {"vpc_cidr": f"{net}.0.0/16", "subnets": {"a": f"{net}.1.0/24", "b": f"{net}.2.0/24"}}
+    path = tmp_path / f"{name}.yml"
+    path.write_text(yaml.safe_dump({"name": name, "description": description, "source": {"region": "us-east-1", **side},
+                                    "recovery": {"region": "us-west-2", **side}, "servers": servers}))
+    return str(path)
 
 
 def aws_client(lab: Lab, service: str, region: str):

@@ -10,23 +10,14 @@ One failover, then three failbacks with the same run ID:
 
 from __future__ import annotations
 
-import yaml
 
-from more_helpers import aws_client, record, run_playbook, tail
+from more_helpers import two_region_estate, aws_client, record, run_playbook, tail
 
 WAVES = {1: ["ord-db-01", "ord-app-01", "ord-app-02"], 2: ["ord-web-01", "ord-web-02", "ord-web-03"]}
 
 
 def _estate(tmp_path):
-    servers = [{"name": name, "wave": wave, "ip": f"10.30.{wave}.{11 + i}", "target": {"name": name}}
-               for wave, names in WAVES.items() for i, name in enumerate(names)]
-    path = tmp_path / "orders.yml"
-    path.write_text(yaml.safe_dump({
-        "name": "orders", "description": "two waves for failback faults",
-        "source": {"region": "us-east-1", "vpc_cidr": "10.30.0.0/16", "subnets": {"a": "10.30.1.0/24", "b": "10.30.2.0/24"}},
-        "recovery": {"region": "us-west-2", "vpc_cidr": "10.30.0.0/16", "subnets": {"a": "10.30.1.0/24", "b": "10.30.2.0/24"}},
-        "servers": servers}))
-    return str(path)
+    return two_region_estate(tmp_path, "orders", WAVES, 30, "two waves for failback faults")
 
 
 def _ec2(lab, region):

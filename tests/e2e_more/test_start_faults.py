@@ -10,24 +10,15 @@
 
 from __future__ import annotations
 
-import yaml
 
-from more_helpers import aws_client, record, run_playbook, tail
+from more_helpers import two_region_estate, aws_client, record, run_playbook, tail
 
 RUN_TAG = "elastic_dr:run_id"
 WAVES = {1: ["pay-db-01", "pay-app-01", "pay-app-02"], 2: ["pay-web-01", "pay-web-02", "pay-web-03"]}
 
 
 def _estate(tmp_path):
-    servers = [{"name": name, "wave": wave, "ip": f"10.40.{wave}.{11 + i}", "target": {"name": name}}
-               for wave, names in WAVES.items() for i, name in enumerate(names)]
-    path = tmp_path / "payments.yml"
-    path.write_text(yaml.safe_dump({
-        "name": "payments", "description": "two waves for start faults",
-        "source": {"region": "us-east-1", "vpc_cidr": "10.40.0.0/16", "subnets": {"a": "10.40.1.0/24", "b": "10.40.2.0/24"}},
-        "recovery": {"region": "us-west-2", "vpc_cidr": "10.40.0.0/16", "subnets": {"a": "10.40.1.0/24", "b": "10.40.2.0/24"}},
-        "servers": servers}))
-    return str(path)
+    return two_region_estate(tmp_path, "payments", WAVES, 40, "two waves for start faults")
 
 
 def _run_jobs(lab, run_id):
