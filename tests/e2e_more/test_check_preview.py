@@ -78,3 +78,14 @@ def test_failback_check_previews_the_originals_with_no_change(demo_lab, tmp_path
     assert sorted(would) == sorted(truth)
     for sid, server in would.items():
         assert server["target_instance_id"] == truth[sid]["origin_instance_id"], server
+
+
+def test_readiness_check_reports_like_readiness_and_changes_nothing(demo_lab, tmp_path):
+    demo_lab.reset(estate=_estate(tmp_path), time_scale=2000)
+    seq = demo_lab.last_seq()
+    plain = run_playbook(demo_lab, "readiness", tmp_path, dr_pairing="match")
+    checked = run_playbook(demo_lab, "readiness", tmp_path, dr_pairing="match", run_args=["--check"])
+    assert plain.returncode == 0 and checked.returncode == 0, tail(checked)
+    assert _mutations(demo_lab, seq) == []
+    lines = [ln for ln in plain.stdout.splitlines() if "ready" in ln]
+    assert lines and all(ln in checked.stdout for ln in lines), tail(checked)
