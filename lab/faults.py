@@ -15,7 +15,8 @@ KNOWN = {
     "launch_failure_rate": float,  # fraction of server launches that fail (LAUNCH_FAILED)
     "launch_failures": list,  # source server IDs whose launches fail
     "launch_failure_message": str,
-    "deny_assume_role": list,  # role ARNs whose sts:AssumeRole is refused (AccessDenied), as a trust policy would
+    "deny_assume_role": list,
+    "deny_operations": list,  # operations refused as an IAM policy would (AccessDenied / UnauthorizedOperation; never retried)  # role ARNs whose sts:AssumeRole is refused (AccessDenied), as a trust policy would
 }
 
 
@@ -44,8 +45,10 @@ class Faults:
         return service in services and (not ops or operation in ops)
 
     def request_fault(self, service: str, operation: str) -> str | None:
-        """``"throttle"``, ``"error"``, ``"answer_lost"`` or None for one incoming request."""
+        """``"throttle"``, ``"error"``, ``"answer_lost"``, ``"denied"`` or None for one incoming request."""
         with self._lock:
+            if operation in (self.config.get("deny_operations") or []):
+                return "denied"
             if not self._applies(service, operation):
                 return None
             roll = self._rng.random()

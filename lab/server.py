@@ -16,7 +16,7 @@ import uuid
 from urllib.parse import parse_qs
 
 from lab.drs import contract, ec2_effects
-from lab.drs.errors import DrsError, InternalError, Throttled, ValidationError
+from lab.drs.errors import AccessDenied, DrsError, InternalError, Throttled, ValidationError
 from lab.drs.service import DrsService, Timings
 from lab.estate import load_estate, seed_estate
 from lab.faults import Faults
@@ -186,15 +186,15 @@ class LabApp:
 
     @staticmethod
     def _aws_fault(service: str, fault: str):
-        code, status = ("RequestLimitExceeded", 503) if fault == "throttle" else ("InternalError", 500)
+        code, status = {"throttle": ("RequestLimitExceeded", 503), "denied": ("UnauthorizedOperation", 403)}.get(fault, ("InternalError", 500))
         if service in ("ec2",):
             xml = (f'<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>{code}</Code>'
                    f"<Message>Injected by the lab</Message></Error></Errors><RequestID>{uuid.uuid4()}</RequestID></Response>")
             return status, [("Content-Type", "text/xml")], xml.encode(), code
-        code = "Throttling" if fault == "throttle" else "InternalFailure"
+        code, status = {"throttle": ("Throttling", 400), "denied": ("AccessDenied", 403)}.get(fault, ("InternalFailure", 500))
         xml = (f'<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>Injected by the lab</Message></Error>'
                f"<RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>")
-        return (400 if fault == "throttle" else 500), [("Content-Type", "text/xml")], xml.encode(), code
+        return status, [("Content-Type", "text/xml")], xml.encode(), code
 
     # ----- DRS -------------------------------------------------------------------------------------
     def _drs(self, environ, body: bytes, account: str, region: str, fault: str | None):
@@ -207,6 +207,8 @@ class LabApp:
                 raise ValidationError(f"Unknown operation {environ['REQUEST_METHOD']} {raw_path}.", reason="unknownOperation")
             if fault == "throttle":
                 raise Throttled("Rate exceeded (injected by the lab).")
+            if fault == "denied":
+                raise AccessDenied(f"User is not authorized to perform: drs:{op} (injected by the lab).")
             if fault == "error":
                 raise InternalError("Internal failure (injected by the lab). Retry the request.")
             try:

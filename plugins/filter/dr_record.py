@@ -35,6 +35,10 @@ def dr_failback_reversal(precheck=None, reverse=None, servers=None, names=None, 
     return records.failback_reversal(precheck, reverse, servers, names, run_id, stop_originals, region, where)
 
 
+def dr_drill_cleanup_by_wave(waves, done=None, failure="", region=""):
+    return records.drill_cleanup_by_wave(waves, done, failure, region)
+
+
 def dr_settled_in_origin(where):
     return records.settled_in_origin(where)
 
@@ -86,7 +90,8 @@ class FilterModule:
     def filters(self):
         return {"dr_wave_record": dr_wave_record, "dr_wave_servers": dr_wave_servers, "dr_wave_problems": dr_wave_problems,
                 "dr_reprotect_problems": dr_reprotect_problems, "dr_failback_reversal": dr_failback_reversal,
-                "dr_problem_line": dr_problem_line, "dr_settled_in_origin": dr_settled_in_origin, "dr_run_record": dr_run_record,
+                "dr_problem_line": dr_problem_line, "dr_settled_in_origin": dr_settled_in_origin,
+                "dr_drill_cleanup_by_wave": dr_drill_cleanup_by_wave, "dr_run_record": dr_run_record,
                 "dr_readiness_lines": dr_readiness_lines,
                 "dr_pair_warnings": dr_pair_warnings, "dr_job_should_fail": dr_job_should_fail,
                 "dr_time": dr_time, "dr_redacted": dr_redacted}

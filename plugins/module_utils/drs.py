@@ -6,7 +6,7 @@
 """Thin DRS wrappers: one per API call, paginated, retried, errors as AnsibleDRSError."""
 
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.errors import DRSErrorHandler
-from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.retry import DRS_RETRY
+from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.paging import all_items
 
 FILTER_CHUNK = 200  # DescribeSourceServers / DescribeRecoveryInstances filter maximum
 LAUNCH_CONFIG_KEYS = (
@@ -28,9 +28,8 @@ def _chunks(items, size):
         yield items[start:start + size]
 
 
-@DRS_RETRY
 def _paginate(client, operation, **params):
-    return client.get_paginator(operation).paginate(**params).build_full_result().get("items", [])
+    return all_items(client, operation, "items", **params)
 
 
 @DRSErrorHandler.common_error_handler("describe DRS source servers {source_server_ids}")

@@ -9,15 +9,14 @@ pure translation of the collection's waves into plan steps."""
 import re
 
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.errors import DRSErrorHandler
-from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.retry import DRS_RETRY
+from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.paging import all_items
 
 MAX_STEPS = 20  # RecoveryPlanStepOrder is 1..20
 MAX_SERVERS_PER_STEP = 100  # RecoveryPlanServers has at most 100 members
 
 
-@DRS_RETRY
 def _paginate(client, operation, key, **params):
-    return client.get_paginator(operation).paginate(**params).build_full_result().get(key, [])
+    return all_items(client, operation, key, **params)
 
 
 @DRSErrorHandler.common_error_handler("list DRS recovery plans")

@@ -8,16 +8,15 @@
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.errors import EC2ErrorHandler
-from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.retry import EC2_RETRY
+from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.paging import all_items
+from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.waiters import patient_waiter
 
 ID_CHUNK = 200
 TAG_WORKERS = 8
 
 
-@EC2_RETRY
 def _describe(client, **params):
-    result = client.get_paginator("describe_instances").paginate(**params).build_full_result()
-    return [dict(inst, _owner_id=reservation.get("OwnerId")) for reservation in result.get("Reservations", [])
+    return [dict(inst, _owner_id=reservation.get("OwnerId")) for reservation in all_items(client, "describe_instances", "Reservations", **params)
             for inst in reservation.get("Instances", [])]
 
 
@@ -73,9 +72,8 @@ DRS_MANAGED_TAG = "AWSElasticDisasterRecoveryManaged"
 
 
 @EC2ErrorHandler.common_error_handler("describe EBS volumes with filters {filters}")
-@EC2_RETRY
 def describe_volumes(client, filters):
-    return client.get_paginator("describe_volumes").paginate(Filters=list(filters)).build_full_result().get("Volumes", [])
+    return all_items(client, "describe_volumes", "Volumes", Filters=list(filters))
 
 
 @EC2ErrorHandler.common_error_handler("tag EC2 resources {resource_ids}")
@@ -88,21 +86,21 @@ def create_tags(client, resource_ids, tags):
 def stop_instances(client, instance_ids, wait=True):
     client.stop_instances(InstanceIds=list(instance_ids), aws_retry=True)
     if wait:
-        client.get_waiter("instance_stopped").wait(InstanceIds=list(instance_ids), WaiterConfig={"Delay": 5, "MaxAttempts": 120})
+        patient_waiter(client, "instance_stopped").wait(InstanceIds=list(instance_ids), WaiterConfig={"Delay": 3, "MaxAttempts": 200})
     return True
 
 
 @EC2ErrorHandler.common_error_handler("detach volume {volume_id} from {instance_id}")
 def detach_volume(client, volume_id, instance_id, device):
     client.detach_volume(VolumeId=volume_id, InstanceId=instance_id, Device=device, aws_retry=True)
-    client.get_waiter("volume_available").wait(VolumeIds=[volume_id], WaiterConfig={"Delay": 2, "MaxAttempts": 150})
+    patient_waiter(client, "volume_available").wait(VolumeIds=[volume_id], WaiterConfig={"Delay": 1, "MaxAttempts": 300})
     return True
 
 
 @EC2ErrorHandler.common_error_handler("attach volume {volume_id} to {instance_id} at {device}")
 def attach_volume(client, volume_id, instance_id, device):
     client.attach_volume(VolumeId=volume_id, InstanceId=instance_id, Device=device, aws_retry=True)
-    client.get_waiter("volume_in_use").wait(VolumeIds=[volume_id], WaiterConfig={"Delay": 2, "MaxAttempts": 150})
+    patient_waiter(client, "volume_in_use").wait(VolumeIds=[volume_id], WaiterConfig={"Delay": 1, "MaxAttempts": 300})
     return True
 
 

@@ -296,6 +296,44 @@ def undo_reverse_command(region, recovery_instance_ids):
             " (cross-account: add assume_role and origin_assume_role as in the failback)")
 
 
+def cleanup_command(region, state, recovery_instance_ids):
+    """The command that puts these drill recovery instances back (drs_recovery_instance; idempotent)."""
+    args = json.dumps({"region": region, "state": state, "recovery_instance_ids": sorted(recovery_instance_ids)})
+    return f"ansible localhost -m elastic_dr.orchestrator.drs_recovery_instance -a '{args}' (cross-account: add assume_role as in the drill)"
+
+
+def drill_cleanup_by_wave(waves, done=None, failure="", region=""):
+    """{wave name: clean-up entries} after a drill: what drs_recovery_instance did (``done``) and, when the clean-up
+    failed (``failure``: its message), an error entry for every launched recovery instance it did not put back, with the
+    command that does. A drill that leaves drill instances behind must say so, wave by wave."""
+    by_id = {e.get("recovery_instance_id"): e for e in done or [] if isinstance(e, dict)}
+    out = {}
+    for wave in waves or []:
+        entries = []
+        for server in dicts(wave.get("servers")):
+            rid = server.get("recovery_instance_id")
+            if not rid:
+                continue
+            state = "reset" if server.get("identity_preserved") is True else "terminated"
+            if rid in by_id:
+                entry = dict(by_id[rid])
+                if entry.get("error"):
+                    entry["remediation"] = f"{entry.get('remediation') or 'Fix the cause.'} Then put it back: {cleanup_command(region, state, [rid])}"
+                entries.append(entry)
+            elif failure:
+                entries.append({"recovery_instance_id": rid, "ec2_instance_id": server.get("ec2_instance_id"), "actions": [], "changed": False,
+                                "error": f"Not cleaned up: the drill clean-up stopped ({failure}).",
+                                "remediation": "Fix the cause, then put it back: " + cleanup_command(region, state, [rid])})
+        out[wave.get("name")] = entries
+    return out
+
+
+def cleanup_failures(waves):
+    """Drill clean-up entries that failed, as '<recovery instance> (<wave>)' labels."""
+    return [f"{e.get('recovery_instance_id') or 'a recovery instance'} ({w['name']})" for w in waves for e in w["cleanup"]
+            if isinstance(e, dict) and e.get("error")]
+
+
 def settled_server(where):
     """A drs_job_wait-shaped server entry for a server AWS shows already back in its original (drs_failback_state_info
     state failed_back after an earlier pass's clean-up): recovered, nothing to do."""
@@ -650,6 +688,10 @@ def _verdict(waves, counts, rto_s, target_s, rto_met):
     if kinds:
         total = sum(kinds.values())
         partial.append(f"{plural(total, 'problem')} of severity error (" + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) + ")")
+    left = cleanup_failures(waves)
+    if left:
+        fail.append(f"the drill clean-up did not put back {plural(len(left), 'recovery instance')}: {names_text(left)}; "
+                    "drill instances or volumes remain, the command that puts each back is in the report's clean-up table")
     if rto_met is False:
         fail.append(f"RTO {mmss(rto_s)} missed the target {mmss(target_s)} by {mmss(rto_s - target_s)}")
     elif target_s is not None and rto_s is None and waves:

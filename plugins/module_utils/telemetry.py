@@ -7,6 +7,7 @@
 AnsibleTelemetryError ("Failed to <verb> <noun>: <AWS message>")."""
 
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.errors import TelemetryErrorHandler
+from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.waiters import patient_waiter
 
 METRIC_BATCH = 1000  # PutMetricData accepts up to 1,000 metrics per request
 
@@ -40,7 +41,7 @@ def create_table(client, table, **spec):
 
 @TelemetryErrorHandler.common_error_handler("wait for DynamoDB table {table}")
 def wait_table_exists(client, table):
-    client.get_waiter("table_exists").wait(TableName=table, WaiterConfig={"Delay": 2, "MaxAttempts": 60})
+    patient_waiter(client, "table_exists").wait(TableName=table, WaiterConfig={"Delay": 2, "MaxAttempts": 60})
 
 
 @TelemetryErrorHandler.common_error_handler("describe the time to live of DynamoDB table {table}")
@@ -60,4 +61,4 @@ def put_item(client, table, item):
 
 @TelemetryErrorHandler.common_error_handler("read the caller's AWS account")
 def caller_account(client):
-    return client.get_caller_identity()["Account"]
+    return client.get_caller_identity(aws_retry=True)["Account"]

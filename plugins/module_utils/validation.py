@@ -32,7 +32,10 @@ REMEDIATION = {
     "ThrottlingException": "DRS kept throttling after all retries; run again later or lower max_workers.",
     "InternalServerException": "DRS kept failing after all retries; check the AWS Health Dashboard and run again.",
     "ExpiredToken": "Refresh the credentials (or the assumed role session) and run again.",
+    "RequestLimitExceeded": "EC2 kept throttling after all retries; run again later (the run resumes with the same run ID).",
 }
+# EC2 and the query APIs name a missing permission differently from DRS; the remedy is the same.
+REMEDIATION["UnauthorizedOperation"] = REMEDIATION["AccessDenied"] = REMEDIATION["AccessDeniedException"]
 
 
 def remediation_for(code):

@@ -92,6 +92,8 @@ jobs:
   elements: dict
 """
 
+from concurrent.futures import ThreadPoolExecutor
+
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils import drs
@@ -103,6 +105,7 @@ from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.modules im
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.polling import Deadline
 
 MAX_PER_JOB = 100
+RESET_WORKERS = 8  # instances reset in parallel (each: stop, swap volumes, remove the DRS record)
 
 
 class Cleaner:
@@ -165,6 +168,12 @@ class Cleaner:
                     ec2.attach_volume(self.ec2, volume_id, iid, device)
         self.remove_record(entry, ri)
 
+    def reset_one(self, entry, ri, instance, originals):
+        try:
+            self.reset(entry, ri, instance, originals)
+        except AnsibleAWSError as e:
+            entry.update(error=f"{e.message}: {e.exception}", remediation=validation.remediation_for(error_code(e)))
+
     def remove_record(self, entry, ri):
         rid = ri["recoveryInstanceID"]
         try:
@@ -183,7 +192,7 @@ class Cleaner:
         instances = {i["InstanceId"]: i for i in ec2.describe_instances_by_id(self.ec2, [r.get("ec2InstanceID") for r in ris.values()])}
         configs = {sid: drs.get_launch_configuration(self.client, sid) for sid in {r["sourceServerID"] for r in ris.values()}}
         originals = self.originals([r["ec2InstanceID"] for r in ris.values()]) if params["state"] == "reset" else {}
-        entries, to_terminate, jobs = [], [], []
+        entries, to_terminate, to_reset, jobs = [], [], [], []
         for rid in rids:
             entry = {"recovery_instance_id": rid, "actions": [], "changed": False}
             entries.append(entry)
@@ -217,7 +226,14 @@ class Cleaner:
                     entry.update(error=f"{rid} was not launched into an existing instance; there is nothing to reset to.",
                                  remediation="Use state=terminated for ordinary recovery instances.")
                     continue
-                self.reset(entry, ri, instance, originals)
+                to_reset.append((entry, ri, instance))
+                continue
+            entry["changed"] = bool(entry["actions"]) and not entry.get("error")
+        if to_reset:
+            # One instance that cannot be reset does not strand the others: each failure stays with its entry.
+            with ThreadPoolExecutor(max_workers=min(RESET_WORKERS, len(to_reset))) as pool:
+                list(pool.map(lambda job: self.reset_one(*job, originals), to_reset))
+        for entry, _ri, _instance in to_reset:
             entry["changed"] = bool(entry["actions"]) and not entry.get("error")
         if to_terminate and not self.check_mode:
             jobs = self.terminate(to_terminate, entries)

@@ -212,3 +212,39 @@ def test_redacted_hides_every_secret_at_any_depth_and_keeps_the_rest():
     assert out["origin_assume_role"]["external_id"] == ""  # no secret, nothing to hide: the record says none was given
     assert out["region"] == "us-west-2" and out["waves"][0]["name"] == "a"
     assert settings["assume_role"]["external_id"] == "ext-1"  # the input is not changed
+
+
+# --- drill clean-up ------------------------------------------------------------------------------------------------------
+
+
+def drill_waves():
+    waves = two_waves()
+    waves[0]["servers"][0].update(recovery_instance_id="ri-a", ec2_instance_id="i-a")
+    waves[1]["servers"][0].update(recovery_instance_id="ri-b", ec2_instance_id="i-b", identity_preserved=None)
+    return waves
+
+
+def test_a_clean_drill_cleanup_keeps_what_was_done_per_wave_and_passes():
+    waves = drill_waves()
+    done = [{"recovery_instance_id": "ri-b", "actions": ["terminate ri-b"], "changed": True},
+            {"recovery_instance_id": "ri-a", "actions": ["stop i-a"], "changed": True}]
+    by_wave = records.drill_cleanup_by_wave(waves, done, "", "us-west-2")
+    assert by_wave == {"w1": [done[1]], "w2": [done[0]]}
+    record = records.run_record(waves, {}, "d", "drill", planned(waves), cleanup=by_wave)
+    assert records.verdict(record)["verdict"] == "PASS"
+
+
+def test_a_failed_drill_cleanup_names_every_instance_left_behind_with_the_command_and_fails():
+    waves = drill_waves()
+    done = [{"recovery_instance_id": "ri-a", "actions": ["stop i-a"], "changed": False,
+             "error": "Failed to attach volume vol-1", "remediation": "Grant the caller the EC2 actions."}]
+    by_wave = records.drill_cleanup_by_wave(waves, done, "1 of 1 recovery instances were not cleaned up", "us-west-2")
+    (a,), (b,) = by_wave["w1"], by_wave["w2"]
+    assert a["remediation"].startswith("Grant the caller the EC2 actions. Then put it back: ansible localhost -m "
+                                       "elastic_dr.orchestrator.drs_recovery_instance")
+    assert '"state": "reset"' in a["remediation"] and '"ri-a"' in a["remediation"]
+    assert b["error"].startswith("Not cleaned up") and '"state": "terminated"' in b["remediation"] and '"ri-b"' in b["remediation"]
+    record = records.run_record(waves, {}, "d", "drill", planned(waves), cleanup=by_wave)
+    judged = records.verdict(record)
+    assert judged["verdict"] == "FAIL"
+    assert any("did not put back 2 recovery instances" in r and "ri-a (w1)" in r and "ri-b (w2)" in r for r in judged["reasons"]), judged
