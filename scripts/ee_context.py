@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
-"""Build the execution environment's build context offline: `make ee-context`.
+"""Write the execution environment's build context offline: `make ee-context`.
 
-1. `ansible-galaxy collection build` of this checkout -> build/ee/elastic_dr-orchestrator.tar.gz
-2. `ansible-builder create -f execution-environment.yml -c build/ee/context` (writes the Containerfile and copies the
-   requirements and the tarball; pulling the base image and installing from Galaxy happen later, in `podman build`).
+The same as the one documented command, `ansible-builder create -f execution-environment.yml -c build/ee/context`
+(the definition copies the collection's source itself), plus the check ansible-builder does not make: every file the
+Containerfile copies is in the context. ansible-builder only prints "No matches for ..." for a missing
+additional_build_files source and still reports "Complete!"; here that fails.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -15,22 +17,29 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-OUT = ROOT / "build" / "ee"
+CONTEXT = ROOT / "build" / "ee" / "context"
+
+
+def missing_copy_sources(context: Path, filename: str = "Containerfile") -> list[str]:
+    """COPY sources of the Containerfile that are not in the build context (COPY --from=<stage> excluded)."""
+    containerfile = (context / filename).read_text()
+    sources = [line.split()[-2] for line in containerfile.splitlines() if re.match(r"COPY\s", line) and "--from=" not in line]
+    return [src for src in sources if not (context / src).exists()]
 
 
 def main() -> int:
-    OUT.mkdir(parents=True, exist_ok=True)
-    for old in OUT.glob("elastic_dr-orchestrator*.tar.gz"):
-        old.unlink()
-    subprocess.run([str(BIN / "ansible-galaxy"), "collection", "build", "--force", "--output-path", str(OUT), str(ROOT)],
-                   check=True, stdout=subprocess.DEVNULL)
-    (built,) = [p for p in OUT.glob("elastic_dr-orchestrator-*.tar.gz")]
-    built.rename(OUT / "elastic_dr-orchestrator.tar.gz")
-    context = OUT / "context"
-    shutil.rmtree(context, ignore_errors=True)
-    subprocess.run([str(BIN / "ansible-builder"), "create", "-f", str(ROOT / "execution-environment.yml"), "-c", str(context),
-                    "--output-filename", "Containerfile"], check=True, cwd=ROOT)
-    print(f"build context: {context} (then: podman build -t <image> {context})")
+    shutil.rmtree(CONTEXT, ignore_errors=True)
+    proc = subprocess.run([str(BIN / "ansible-builder"), "create", "-f", str(ROOT / "execution-environment.yml"), "-c", str(CONTEXT),
+                           "--output-filename", "Containerfile"], cwd=ROOT, capture_output=True, text=True)
+    sys.stdout.write(proc.stdout)
+    sys.stderr.write(proc.stderr)
+    missing = missing_copy_sources(CONTEXT) if proc.returncode == 0 else []
+    if proc.returncode or missing or "No matches for" in proc.stdout + proc.stderr:
+        print(f"The build context is incomplete: the Containerfile copies {', '.join(missing) or 'files'} that are not in {CONTEXT}. "
+              "Run this from the root of a checkout of the collection (execution-environment.yml names files relative to it).",
+              file=sys.stderr)
+        return 1
+    print(f"build context: {CONTEXT} (then: podman build -t <image> {CONTEXT})")
     return 0
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
+import shutil
 import subprocess
 import sys
-import tarfile
 
 import yaml
 
@@ -15,18 +16,54 @@ SURVEYS = yaml.safe_load((ROOT / "awx/vars/surveys.yml").read_text())["awx_surve
 CONTROLLER = yaml.safe_load((ROOT / "awx/configure_controller.yml").read_text())[0]
 
 
-def test_execution_environment_context_is_built_offline_with_our_collection():
-    proc = subprocess.run([sys.executable, "scripts/ee_context.py"], cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    context = ROOT / "build/ee/context"
-    containerfile = (context / "Containerfile").read_text()
-    assert "ansible-galaxy collection install --no-deps -p /usr/share/ansible/collections /tmp/elastic_dr-orchestrator.tar.gz" in containerfile
+def test_the_one_documented_command_writes_a_self_sufficient_context_that_installs_our_collection(tmp_path):
+    """Issue 12 item 11: `ansible-builder create -f execution-environment.yml`, run directly in a fresh clone, said
+    "Complete!" and wrote a Containerfile that copied a tarball that was not in the context."""
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+    subprocess.run(["git", "-C", str(clone), "checkout", "-q", "--detach"], check=True)
+    for path in ("execution-environment.yml", "galaxy.yml", "README.md", "ee", "requirements.txt", "meta", "plugins", "roles", "playbooks"):
+        src, dst = ROOT / path, clone / path  # the working tree as it is now (the clone has only what is committed)
+        shutil.rmtree(dst, ignore_errors=True) if dst.is_dir() else dst.unlink(missing_ok=True)
+        shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__")) if src.is_dir() else shutil.copy(src, dst)
+    context = tmp_path / "context"
+    proc = subprocess.run([str(BIN / "ansible-builder"), "create", "-f", "execution-environment.yml", "-c", str(context)],
+                          cwd=clone, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0 and "No matches" not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+    ee_context = _ee_context_module()
+    assert ee_context.missing_copy_sources(context, "Dockerfile") == []
     assert {"boto3", "botocore", "rapidfuzz"} <= set(re.findall(r"^([a-z0-9_-]+)", (context / "_build/requirements.txt").read_text(), re.M))
     assert yaml.safe_load((context / "_build/requirements.yml").read_text())["collections"][0]["name"] == "amazon.aws"
-    with tarfile.open(context / "_build/collections/elastic_dr-orchestrator.tar.gz") as tar:
-        names = set(tar.getnames())
-    assert {"plugins/modules/drs_start_recovery.py", "playbooks/drill.yml", "MANIFEST.json"} <= names
-    assert not any(n.startswith(("lab/", "tests/", ".venv/", "bench/")) for n in names)
+    # What the image's RUN step does with the copied source: build the collection and install it.
+    source = tmp_path / "elastic_dr-orchestrator"
+    shutil.copytree(context / "_build/collection", source)
+    subprocess.run([str(BIN / "ansible-galaxy"), "collection", "build", "--output-path", str(tmp_path), str(source)],
+                   check=True, capture_output=True, env=ansible_env())
+    (tarball,) = tmp_path.glob("elastic_dr-orchestrator-*.tar.gz")
+    subprocess.run([str(BIN / "ansible-galaxy"), "collection", "install", "--force", "--no-deps", "-p", str(tmp_path / "installed"), str(tarball)],
+                   check=True, capture_output=True, env=ansible_env())
+    installed = tmp_path / "installed/ansible_collections/elastic_dr/orchestrator"
+    assert (installed / "plugins/modules/drs_start_recovery.py").is_file() and (installed / "playbooks/drill.yml").is_file()
+    assert (installed / "meta/runtime.yml").is_file() and (installed / "roles/failover_wave/tasks/main.yml").is_file()
+    assert not any((installed / d).exists() for d in ("lab", "tests", "bench", ".venv"))
+
+
+def _ee_context_module():
+    spec = importlib.util.spec_from_file_location("ee_context", ROOT / "scripts/ee_context.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_make_ee_context_fails_loudly_when_the_containerfile_copies_what_the_context_lacks(tmp_path):
+    (tmp_path / "_build").mkdir()
+    (tmp_path / "_build/requirements.txt").write_text("boto3\n")
+    (tmp_path / "Containerfile").write_text("FROM base\nCOPY _build/requirements.txt requirements.txt\n"
+                                             "COPY --from=galaxy /usr/share/ansible /usr/share/ansible\n"
+                                             "COPY _build/collections/elastic_dr-orchestrator.tar.gz /tmp/x.tar.gz\n")
+    assert _ee_context_module().missing_copy_sources(tmp_path) == ["_build/collections/elastic_dr-orchestrator.tar.gz"]
+    proc = subprocess.run([sys.executable, "scripts/ee_context.py"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0 and "build context:" in proc.stdout, proc.stdout[-3000:] + proc.stderr[-3000:]
 
 
 def test_controller_playbooks_pass_syntax_check():
