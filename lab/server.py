@@ -26,7 +26,7 @@ from lab.timeutil import Clock, iso
 # ELASTIC_DR_LAB_CALL_LOG=<file>: every API call is also appended to that file as a JSON line (scripts/check_iam.py).
 CALL_LOG = os.environ.get("ELASTIC_DR_LAB_CALL_LOG", "")
 SCOPE = re.compile(r"Credential=([^/,\s]+)/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
-READ_PREFIXES = ("Describe", "Get", "List", "Query", "Scan", "BatchGet", "AssumeRole", "Search", "Lookup")
+READ_PREFIXES = ("Describe", "Get", "Head", "List", "Query", "Scan", "BatchGet", "AssumeRole", "Search", "Lookup")
 # Places where the botocore model contradicts what the service really sends; these are not violations.
 MODEL_QUIRKS = [
     # RecoveryInstance lagDuration is typed as a datetime string; the value is a duration (DRS_API.md §3).
@@ -138,6 +138,8 @@ class LabApp:
                 return contract.route(environ["REQUEST_METHOD"], environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ["PATH_INFO"], environ.get("QUERY_STRING", ""))[0]
             except Exception:
                 return "Unknown"
+        if service == "s3":
+            return LabApp._s3_operation(environ)
         target = environ.get("HTTP_X_AMZ_TARGET")
         if target:
             return target.split(".")[-1]
@@ -152,6 +154,19 @@ class LabApp:
         except Exception:
             form = {}
         return form.get("Action", ["Unknown"])[0]
+
+    @staticmethod
+    def _s3_operation(environ) -> str:
+        """The S3 operation of a path-style request (/bucket or /bucket/key), as IAM names its action."""
+        method = environ.get("REQUEST_METHOD", "GET")
+        parts = environ.get("PATH_INFO", "/").lstrip("/").split("/", 1)
+        has_key = len(parts) == 2 and parts[1] != ""
+        query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        if has_key:
+            return {"GET": "GetObject", "HEAD": "HeadObject", "PUT": "PutObject", "DELETE": "DeleteObject"}.get(method, "Unknown")
+        if method == "GET":
+            return "ListObjectsV2" if query.get("list-type") == ["2"] else "ListObjects"
+        return {"PUT": "CreateBucket", "HEAD": "HeadBucket", "DELETE": "DeleteBucket"}.get(method, "Unknown")
 
     def _log(self, service, operation, account, region, status, error, agent="") -> None:
         call = {

@@ -26,6 +26,10 @@ class AnsibleEC2Error(AnsibleAWSError):
     pass
 
 
+class AnsibleRecordStoreError(AnsibleAWSError):
+    pass
+
+
 class AnsibleTelemetryError(AnsibleAWSError):
     """CloudWatch, SNS, DynamoDB and STS identity calls of the run telemetry."""
 
@@ -85,3 +89,11 @@ class TelemetryErrorHandler(_FormattingErrorHandler):
     @classmethod
     def _is_missing(cls):
         return is_boto3_error_code(["ResourceNotFoundException", "NotFound"])
+
+
+class RecordStoreErrorHandler(_FormattingErrorHandler):
+    _CUSTOM_EXCEPTION = AnsibleRecordStoreError
+
+    @classmethod
+    def _is_missing(cls):
+        return is_boto3_error_code(["NoSuchKey", "404", "NotFound"])
