@@ -101,6 +101,8 @@ servers:
     job_id: {description: Its job., type: str, returned: always}
     status: {description: "launched, failed, identity_mismatch, ip_mismatch, in_progress or pending.", type: str, returned: always}
     launch_status: {description: DRS launchStatus., type: str, returned: always}
+    phase: {description: "Where a server in progress is, from the job log: queued, snapshot, conversion or launch.", type: str, returned: when in progress}
+    job_created_at: {description: When the server's job was created., type: str, returned: always}
     recovery_instance_id: {description: The DRS recovery instance., type: str, returned: when launched}
     ec2_instance_id: {description: The EC2 instance it runs in., type: str, returned: when launched}
     ec2_state: {description: That instance's state., type: str, returned: when launched}
@@ -121,19 +123,33 @@ summary:
   returned: always
   type: dict
   contains:
-    progress: {description: "One line for people, for example C(wave 2: 37/100 launched, 1 failed, 62 in progress).", type: str, returned: always}
+    progress:
+      description: "One line for people, for example C(wave 2: 37/100 launched, 1 failed, 62 in progress (20 snapshot, 30 conversion,
+        12 launch), ETA 4:10)."
+      type: str
+      returned: always
+    eta_s:
+      description: Seconds until the last server in progress should be launched (the median launch time of the servers already
+        launched, from each job's creation); null before the first launch or when none is in progress.
+      type: float
+      returned: always
+    eta_at: {description: When that is (DRS's clock)., type: str, returned: always}
   sample: {total: 100, launched: 97, failed: 2, mismatched: 1, in_progress: 0, progress: "wave 2: 97/100 launched, 3 failed"}
 """
 
+
+from datetime import datetime
+from datetime import timezone
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils import drs
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils import ec2
+from ansible_collections.elastic_dr.orchestrator.plugins.module_utils import job_phases
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils import run_jobs
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.modules import AnsibleElasticDrAWSModule
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.polling import Deadline
-from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.records import SERVER_FAILED, seconds_between
+from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.records import SERVER_FAILED, mmss, parse_time, seconds_between
 
 FAILED_EVENTS = ("LAUNCH_FAILED", "SERVER_SKIPPED", "SNAPSHOT_FAIL", "CONVERSION_FAIL", "CLEANUP_FAIL",
                  "USING_PREVIOUS_SNAPSHOT_FAILED")
@@ -182,14 +198,15 @@ class JobWaiter:
             for ri in drs.describe_recovery_instances(self.client, source_server_ids=[e["source_server_id"] for e in launched]):
                 ris[ri["sourceServerID"]] = ri
         instances = {i["InstanceId"]: i for i in ec2.describe_instances_by_id(self.ec2, [ri.get("ec2InstanceID") for ri in ris.values()])}
-        logs = {}
-        for job in jobs:
-            if job.get("status") == "COMPLETED" or any(p.get("launchStatus") == "FAILED" for p in job.get("participatingServers") or []):
-                logs[job["jobID"]] = drs.describe_job_log_items(self.client, job["jobID"])
+        # Every job's log: the errors of failed launches and, for servers still in progress, their phase.
+        logs = {job["jobID"]: drs.describe_job_log_items(self.client, job["jobID"]) for job in jobs}
         by_job = {j["jobID"]: j for j in jobs}
         for entry in entries:
             self.describe(entry, by_job[entry["job_id"]], ris.get(entry["source_server_id"]), instances, logs.get(entry["job_id"], []),
                           expected.get(entry["source_server_id"]))
+            entry["job_created_at"] = by_job[entry["job_id"]].get("creationDateTime")
+            if entry["status"] in ("pending", "in_progress"):
+                entry["phase"] = job_phases.phases(logs.get(entry["job_id"])).get(entry["source_server_id"], "queued")
         counts = {}
         for entry in entries:
             counts[entry["status"]] = counts.get(entry["status"], 0) + 1
@@ -199,10 +216,16 @@ class JobWaiter:
         progress = f"{params['label']}: {counts.get('launched', 0)}/{len(entries)} launched"
         if bad:
             progress += f", {len(bad)} failed"
+        eta_s, eta_at = None, None
         if waiting:
-            progress += f", {waiting} in progress"
+            progress += f", {waiting} in progress ({job_phases.phase_text(entries)})"
+            # DRS's clock, not ours: the latest moment DRS reported (the lab runs its clock faster than ours).
+            seen = [t for t in [datetime.now(timezone.utc).isoformat()] + [j.get("creationDateTime") for j in jobs]
+                    + [i.get("logDateTime") for log in logs.values() for i in log] if t]
+            eta_s, eta_at = job_phases.eta(entries, max(seen, key=lambda t: parse_time(t) or datetime.min.replace(tzinfo=timezone.utc)))
+            progress += f", ETA {mmss(eta_s)}" if eta_s is not None else ", ETA after the first launch"
         summary = {"total": len(entries), "launched": counts.get("launched", 0), "failed": counts.get("failed", 0),
-                   "mismatched": mismatched, "in_progress": waiting, "progress": progress,
+                   "mismatched": mismatched, "in_progress": waiting, "progress": progress, "eta_s": eta_s, "eta_at": eta_at,
                    "identity_verified": sum(1 for e in entries if e.get("identity_preserved") is True),
                    "ip_verified": sum(1 for e in entries if e.get("ip_preserved") is True)}
         job_out = [{"job_id": j["jobID"], "status": j.get("status"), "created_at": j.get("creationDateTime"),

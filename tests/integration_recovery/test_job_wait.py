@@ -98,8 +98,11 @@ def test_job_wait_timeout_names_the_stragglers(lab):
     round_ = run["Wait 3 s, a round of a longer wait"]
     assert not round_.get("failed"), round_.get("msg")
     assert round_["done"] is False
-    assert round_["summary"]["progress"] == "wave 1: 0/3 launched, 3 in progress"
+    # Where each server is, from the job log (the job never moves: they wait in the queue), and no ETA before a launch.
+    assert round_["summary"]["progress"] == "wave 1: 0/3 launched, 3 in progress (3 queued), ETA after the first launch"
+    assert round_["summary"]["eta_s"] is None
     assert {s["status"] for s in round_["servers"]} <= {"pending", "in_progress"}
+    assert {s["phase"] for s in round_["servers"]} == {"queued"}
     waits = ops(run.calls, "DescribeJobs")
     assert len(waits) >= 4  # polled once a second in both rounds
     assert run.seconds >= 6
@@ -116,7 +119,8 @@ def test_job_wait_in_progress_rounds_is_one_task_with_a_line_per_round(lab):
            "-e", json.dumps({"pairs": pairs(truth["servers"]), "run_id": "rounds", "rounds_timeout": 8})]
     proc = subprocess.run(cmd, cwd=ROOT, env={**ansible_env(lab), "ANSIBLE_STDOUT_CALLBACK": "default"}, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
-    lines = re.findall(r"wave 1: 0/2 launched, 2 in progress \((\d+:\d\d) elapsed, round (\d+)\)", proc.stdout)
+    lines = re.findall(r"wave 1: 0/2 launched, 2 in progress \(2 queued\), ETA after the first launch \((\d+:\d\d) elapsed, round (\d+)\)",
+                       proc.stdout)
     summary = re.search(r"ROUNDS=(\d+) FAILED=(\w+) DONE=(\w+) MSG=([^\"]*)", proc.stdout)
     assert summary, proc.stdout[-3000:]
     rounds = int(summary.group(1))
