@@ -42,6 +42,8 @@ def test_failover_and_failback_chain_across_two_runner_jobs_through_the_record_b
     failover, stats = _job(lab, tmp_path / "job-1", "failover", {"dr_mode": "recovery", "dr_run_id": "chain-fo", "dr_source_server_ids": servers})
     assert failover.rc == 0 and stats["dr_verdict"] == "PASS", failover.stdout.read()[-3000:]
     assert stats["dr_report_location"] == f"s3://{BUCKET}/dr-runs/chain-fo/"
+    kept = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"])
+    assert kept == [f"dr-runs/chain-fo/{n}" for n in ("plan.json", "report.html", "run.json", "waves/wave_01.json")], kept
     failback, back = _job(lab, tmp_path / "job-2", "failback", {"dr_run_id": "chain-fb", "dr_failover_run_id": "chain-fo",
                                                                 "dr_origin_region": "us-east-1", "dr_stop_originals": True})
     assert failback.rc == 0 and back["dr_verdict"] == "PASS", failback.stdout.read()[-3000:]

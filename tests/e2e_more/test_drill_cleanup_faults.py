@@ -13,7 +13,7 @@ import subprocess
 from more_helpers import BIN, ROOT, env_for, record, run_playbook, tail, two_region_estate
 from test_throttling import _snapshot
 
-WAVES = {1: ["cln-db-01", "cln-app-01"], 2: ["cln-web-01", "cln-web-02"]}
+WAVES = {1: ["cln-db-01"], 2: ["cln-web-01", "cln-web-02"]}
 
 
 def test_a_failed_drill_cleanup_is_recorded_fails_the_job_and_says_how_to_put_things_back(demo_lab, tmp_path):
@@ -28,9 +28,9 @@ def test_a_failed_drill_cleanup_is_recorded_fails_the_job_and_says_how_to_put_th
     assert "The drill clean-up failed" in proc.stdout, tail(proc)
     run = record(tmp_path, "cln-1")
     assert run["verdict"]["verdict"] == "FAIL", run["verdict"]
-    assert any("did not put back 4 recovery instances" in r for r in run["verdict"]["reasons"]), run["verdict"]["reasons"]
+    assert any("did not put back 3 recovery instances" in r for r in run["verdict"]["reasons"]), run["verdict"]["reasons"]
     entries = [e for w in run["waves"] for e in w["cleanup"]]
-    assert len(entries) == 4 and all(e.get("error") and "ansible localhost -m" in e["remediation"] for e in entries), entries
+    assert len(entries) == 3 and all(e.get("error") and "ansible localhost -m" in e["remediation"] for e in entries), entries
     html = (tmp_path / "cln-1" / "report.html").read_text()
     assert all(e["recovery_instance_id"] in html for e in entries) and "drs_recovery_instance" in html
     assert _snapshot(demo_lab) != before  # the drill really left something behind
