@@ -39,13 +39,30 @@ options:
     type: bool
     default: true
   wait_timeout:
-    description: Seconds to wait.
+    description:
+      - Seconds to wait for TERMINATE jobs.
+      - With O(state=reset), O(progress_interval) and O(fail_on_timeout=false), no further instance is started after
+        this many seconds; the instances not started are returned with C(waiting=true) (the progress rounds use it).
     type: int
     default: 1800
   poll_interval:
     description: Seconds between polls.
     type: int
     default: 15
+  progress_interval:
+    description:
+      - With O(state=reset), reset in rounds of about this many seconds and print RV(summary.progress) with the elapsed
+        time after each round, in one task however many instances. C(0) resets in one round without progress lines.
+    type: int
+    default: 0
+  fail_on_timeout:
+    description: With O(state=reset) and O(progress_interval), false makes a round stop starting instances after O(wait_timeout).
+    type: bool
+    default: true
+  label:
+    description: Prefix of the progress message, for example C(wave_01 drill clean-up).
+    type: str
+    default: clean-up
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -83,8 +100,24 @@ instances:
     launched_into: {description: It runs in a pre-provisioned or original instance., type: bool, returned: when found}
     actions: {description: What was done (or would be in check mode)., type: list, elements: str, returned: always}
     changed: {description: Something was done., type: bool, returned: always}
+    waiting: {description: Not started in this round (O(progress_interval))., type: bool, returned: when waiting}
     error: {description: Why not., type: str, returned: on failure}
     remediation: {description: What to do., type: str, returned: on failure}
+done:
+  description: False when a reset round left instances for the next round.
+  returned: always
+  type: bool
+summary:
+  description: Counts and a one-line C(progress) message of a reset.
+  returned: with O(state=reset)
+  type: dict
+  contains:
+    total: {description: Instances in the task., type: int, returned: always}
+    put_back: {description: Instances put back., type: int, returned: always}
+    failed: {description: Instances with an error., type: int, returned: always}
+    waiting: {description: Instances left for the next round., type: int, returned: always}
+    progress: {description: The line printed after each round., type: str, returned: always}
+  sample: {total: 24, put_back: 16, failed: 0, waiting: 8, progress: "wave_01 drill clean-up: 16/24 put back, 8 to go"}
 jobs:
   description: TERMINATE jobs started.
   returned: always
@@ -98,6 +131,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils import drs
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils import ec2
+from ansible_collections.elastic_dr.orchestrator.plugins.module_utils import progress_lines
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils import validation
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.common import LAUNCH_INTO_TAG_KEY
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.errors import error_code
@@ -168,7 +202,10 @@ class Cleaner:
                     ec2.attach_volume(self.ec2, volume_id, iid, device)
         self.remove_record(entry, ri)
 
-    def reset_one(self, entry, ri, instance, originals):
+    def reset_one(self, entry, ri, instance, originals, deadline=None):
+        if deadline is not None and deadline.expired():
+            entry["waiting"] = True  # the next round starts it
+            return
         try:
             self.reset(entry, ri, instance, originals)
         except AnsibleAWSError as e:
@@ -229,16 +266,23 @@ class Cleaner:
                 to_reset.append((entry, ri, instance))
                 continue
             entry["changed"] = bool(entry["actions"]) and not entry.get("error")
+        in_rounds = params["progress_interval"] > 0 and not params["fail_on_timeout"] and not self.check_mode
+        deadline = Deadline(params["wait_timeout"], 0) if in_rounds else None
         if to_reset:
             # One instance that cannot be reset does not strand the others: each failure stays with its entry.
             with ThreadPoolExecutor(max_workers=min(RESET_WORKERS, len(to_reset))) as pool:
-                list(pool.map(lambda job: self.reset_one(*job, originals), to_reset))
+                list(pool.map(lambda job: self.reset_one(*job, originals, deadline), to_reset))
         for entry, _ri, _instance in to_reset:
-            entry["changed"] = bool(entry["actions"]) and not entry.get("error")
+            entry["changed"] = bool(entry["actions"]) and not entry.get("error") and not entry.get("waiting")
         if to_terminate and not self.check_mode:
             jobs = self.terminate(to_terminate, entries)
         failed = [e for e in entries if e.get("error")]
-        out = {"changed": any(e["changed"] for e in entries), "instances": entries, "jobs": jobs}
+        waiting = [e for e in entries if e.get("waiting")]
+        out = {"changed": any(e["changed"] for e in entries), "instances": entries, "jobs": jobs, "done": not waiting}
+        if params["state"] == "reset":
+            out["summary"] = progress_lines.reset(entries, params["label"])
+        if waiting:
+            self.module.exit_json(**out)  # a progress round: the action plugin goes on with the instances left
         if failed:
             self.module.fail_json(msg=f"{len(failed)} of {len(entries)} recovery instances were not cleaned up: "
                                       + "; ".join(f"{e['recovery_instance_id']}: {e['error']}" for e in failed),
@@ -282,6 +326,9 @@ def main():
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=1800),
         poll_interval=dict(type="int", default=15),
+        progress_interval=dict(type="int", default=0),
+        fail_on_timeout=dict(type="bool", default=True),
+        label=dict(type="str", default="clean-up"),
     )
     module = AnsibleElasticDrAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     try:

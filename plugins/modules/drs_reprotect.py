@@ -64,6 +64,22 @@ options:
     description: Seconds between checks while waiting.
     type: int
     default: 15
+  progress_interval:
+    description:
+      - With O(wait), wait in rounds of this many seconds and print RV(summary.progress) with the elapsed time after
+        each round, in one task however long the wait. C(0) waits in one round without progress lines.
+    type: int
+    default: 0
+  fail_on_timeout:
+    description:
+      - With O(wait), fail the servers still behind when O(wait_timeout) has passed. When false they are returned with
+        C(waiting=true) and no error, and RV(done) is false (the progress rounds use it).
+    type: bool
+    default: true
+  label:
+    description: Prefix of the progress message, for example C(wave_01 re-protection).
+    type: str
+    default: re-protection
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -125,12 +141,32 @@ instances:
       description: What to do about it.
       type: str
       returned: on failure
+    waiting:
+      description: Still replicating when a round without O(fail_on_timeout) ended.
+      type: bool
+      returned: when waiting
+done:
+  description: False when O(fail_on_timeout=false) and some server is still replicating.
+  returned: always
+  type: bool
+summary:
+  description: Counts and a one-line C(progress) message.
+  returned: with O(wait)
+  type: dict
+  contains:
+    total: {description: Instances in the task., type: int, returned: always}
+    caught_up: {description: Instances caught up., type: int, returned: always}
+    failed: {description: Instances with an error., type: int, returned: always}
+    waiting: {description: Instances left for the next round., type: int, returned: always}
+    progress: {description: The line printed after each round., type: str, returned: always}
+  sample: {total: 8, caught_up: 8, failed: 0, waiting: 0, progress: "wave_01 re-protection: 8/8 caught up (CONTINUOUS, lag under 60 s)"}
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils import drs
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils import ec2
+from ansible_collections.elastic_dr.orchestrator.plugins.module_utils import progress_lines
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils import replication_wait
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils import validation
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.errors import error_code
@@ -211,6 +247,9 @@ class Reprotect:
             behind = replication_wait.wait_until_caught_up(protected, self.recovery_client, "source_server_id", "source_region",
                                                            params["max_lag_seconds"], params["wait_timeout"], params["poll_interval"])
             for e in behind:
+                if not params["fail_on_timeout"]:
+                    e["waiting"] = True
+                    continue
                 e.update(error=f"{e['source_server_id']} is {e.get('replication_state')} with lag {e.get('lag_seconds')} s "
                                f"after {params['wait_timeout']} s.",
                          remediation="Check the instance's network path to the recovery Region's DRS endpoint (TCP 443) and wait longer (wait_timeout).")
@@ -227,13 +266,21 @@ def main():
         max_lag_seconds=dict(type="int", default=60),
         wait_timeout=dict(type="int", default=3600),
         poll_interval=dict(type="int", default=15),
+        progress_interval=dict(type="int", default=0),
+        fail_on_timeout=dict(type="bool", default=True),
+        label=dict(type="str", default="re-protection"),
     )
     module = AnsibleElasticDrAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     try:
         entries = Reprotect(module).run()
     except AnsibleAWSError as e:
         module.fail_aws(e)
-    out = {"changed": any(e["changed"] for e in entries), "instances": entries}
+    out = {"changed": any(e["changed"] for e in entries), "instances": entries, "done": True}
+    if module.params["wait"] and not module.check_mode:
+        out["summary"] = progress_lines.replication(entries, module.params["label"], module.params["max_lag_seconds"])
+        out["done"] = not out["summary"]["waiting"]
+        if not out["done"]:
+            module.exit_json(**out)  # a progress round: the action plugin waits on
     failed = [e for e in entries if e.get("error")]
     if failed:
         module.fail_json(msg=f"{len(failed)} of {len(entries)} instances were not re-protected: "

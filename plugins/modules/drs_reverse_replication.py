@@ -53,6 +53,23 @@ options:
     description: Seconds between polls with O(wait).
     type: int
     default: 30
+  progress_interval:
+    description:
+      - With O(wait), wait in rounds of this many seconds and print RV(summary.progress) with the elapsed time after
+        each round, in one task however long the wait. C(0) waits in one round without progress lines.
+      - From the second round on only the servers still replicating are looked at again.
+    type: int
+    default: 0
+  fail_on_timeout:
+    description:
+      - With O(wait), fail the servers still behind when O(wait_timeout) has passed. When false they are returned with
+        C(waiting=true) and no error, and RV(done) is false (the progress rounds use it).
+    type: bool
+    default: true
+  label:
+    description: Prefix of the progress message, for example C(wave_01 reverse replication).
+    type: str
+    default: reverse replication
   expected_private_ips:
     description: Recovery instance ID -> the private IP recorded at failover; a different IP refuses that instance.
     type: dict
@@ -110,14 +127,32 @@ instances:
     launch_into_instance_id: {description: What the reversed server launches into (null means a new instance)., type: str, returned: when reversed}
     changed: {description: Reverse replication was started by this task., type: bool, returned: always}
     checks: {description: Prerequisite checks., type: list, elements: dict, returned: always}
+    waiting: {description: Still replicating when a round without O(fail_on_timeout) ended., type: bool, returned: when waiting}
     error: {description: Why it was not reversed., type: str, returned: on failure}
     remediation: {description: What to do., type: str, returned: on failure}
+done:
+  description: False when O(fail_on_timeout=false) and some server is still replicating.
+  returned: always
+  type: bool
+summary:
+  description: Counts and a one-line C(progress) message.
+  returned: with O(wait)
+  type: dict
+  contains:
+    total: {description: Instances in the task., type: int, returned: always}
+    caught_up: {description: Instances caught up., type: int, returned: always}
+    failed: {description: Instances with an error., type: int, returned: always}
+    waiting: {description: Instances left for the next round., type: int, returned: always}
+    progress: {description: The line printed after each round., type: str, returned: always}
+  sample: {total: 8, caught_up: 5, failed: 0, waiting: 3,
+           progress: "wave_01 reverse replication: 5/8 caught up (CONTINUOUS, lag under 60 s), 3 still replicating (3 INITIAL_SYNC)"}
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils import drs
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils import ec2
+from ansible_collections.elastic_dr.orchestrator.plugins.module_utils import progress_lines
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils import replication_wait
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils import validation
 from ansible_collections.elastic_dr.orchestrator.plugins.module_utils.errors import error_code
@@ -315,10 +350,14 @@ class Reverser:
                 self.describe_reversed(entry, server[0], region)
             else:
                 entry.update(reversed_source_server_id=server_id, reversed_source_server_arn=arn, reversed_region=region)
+        out = {"changed": any(e["changed"] for e in entries), "instances": entries, "done": True}
         if params["wait"] and not self.module.check_mode:
             self.wait(entries)
+            out["summary"] = progress_lines.replication(entries, params["label"], params["max_lag_seconds"])
+            out["done"] = not out["summary"]["waiting"]
+            if not out["done"]:
+                self.module.exit_json(**out)  # a progress round: the action plugin waits on
         failed = [e for e in entries if e.get("error")]
-        out = {"changed": any(e["changed"] for e in entries), "instances": entries}
         if failed:
             self.module.fail_json(msg=f"{len(failed)} of {len(entries)} recovery instances were not reversed: "
                                       + "; ".join(f"{e['recovery_instance_id']}: {e['error']}" for e in failed),
@@ -331,6 +370,9 @@ class Reverser:
             [e for e in entries if e.get("reversed_source_server_id") and not e.get("error")], lambda region: self.origin_client("drs", region),
             "reversed_source_server_id", "reversed_region", params["max_lag_seconds"], params["wait_timeout"], params["poll_interval"])
         for e in behind:
+            if not params["fail_on_timeout"]:
+                e["waiting"] = True
+                continue
             e.update(error=f"Reversed server {e['reversed_source_server_id']} is {e['replication_state']} with lag "
                            f"{e['lag_seconds']} s after {params['wait_timeout']} s.",
                      remediation="Check the recovery instance's network path to the origin Region's DRS endpoint (TCP 443) "
@@ -348,6 +390,9 @@ def main():
         expected_private_ips=dict(type="dict", default={}),
         expected_staging_account_id=dict(type="str"),
         require_stopped_originals=dict(type="bool", default=False),
+        progress_interval=dict(type="int", default=0),
+        fail_on_timeout=dict(type="bool", default=True),
+        label=dict(type="str", default="reverse replication"),
         origin_assume_role=ASSUME_ROLE_SPEC,
     )
     module = AnsibleElasticDrAWSModule(argument_spec=argument_spec, supports_check_mode=True)

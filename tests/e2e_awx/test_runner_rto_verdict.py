@@ -33,7 +33,8 @@ def _drill(lab, tmp_path, rto_minutes):
     return result, stats[-1]["event_data"]["artifact_data"], run, report
 
 
-@pytest.mark.parametrize("rto_minutes, verdict", [(120, "PASS"), (1, "FAIL")])
+# One drill: the FAIL side (a PASS under ansible-runner, with its set_stats, is checked by test_runner_chain.py).
+@pytest.mark.parametrize("rto_minutes, verdict", [(1, "FAIL")])
 def test_drill_verdict_against_the_rto_target(lab, tmp_path, rto_minutes, verdict):
     result, artifacts, run, report = _drill(lab, tmp_path, rto_minutes)
     assert artifacts["dr_verdict"] == verdict == run["verdict"]["verdict"], run["verdict"]

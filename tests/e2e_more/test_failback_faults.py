@@ -10,8 +10,11 @@ One failover, then three failbacks with the same run ID:
 
 from __future__ import annotations
 
+import json
+import subprocess
+import time
 
-from more_helpers import two_region_estate, aws_client, record, run_playbook, tail
+from more_helpers import BIN, FAST, ROOT, aws_client, env_for, record, run_playbook, tail, two_region_estate
 
 WAVES = {1: ["ord-db-01", "ord-app-01", "ord-app-02"], 2: ["ord-web-01", "ord-web-02", "ord-web-03"]}
 
@@ -112,3 +115,41 @@ def test_failback_checks_before_it_changes_and_one_bad_server_does_not_strand_it
     [nowhere] = [p for w in back["waves"] for p in w["problems"] if p["kind"] == "nowhere"]
     assert nowhere["name"] == lost and nowhere["remediation"].startswith(f"Start {truth[lost]['origin_instance_id']} in us-east-1")
     assert [c for c in demo_lab.calls(seq) if c["mutating"]] == []  # the others are back already: nothing to do
+
+
+def test_resumed_failback_does_not_stop_originals_that_already_run_their_server(demo_lab, tmp_path):
+    """Kill the failback after its first wave launched into the originals, resume with dr_stop_originals: the originals
+    that already run their failed-back server must not be stopped again, and every server ends running in its original
+    (issue 12 items 13 and 18: a resumed failback left servers running nowhere while the verdict said PASS)."""
+    demo_lab.reset(estate=_estate(tmp_path), time_scale=2000)
+    truth = {s["name"]: s for s in demo_lab.truth()["servers"]}
+    proc = run_playbook(demo_lab, "failover", tmp_path, dr_mode="recovery", dr_run_id="rfo-1", dr_pairing="match")
+    assert record(tmp_path, "rfo-1")["verdict"]["verdict"] == "PASS", tail(proc)
+    demo_lab.set_scale(100)  # slow enough to kill between the two waves
+    args = dict(dr_run_id="rfb-1", dr_origin_region="us-east-1", dr_stop_originals=True, dr_failover_run_id="rfo-1",
+                dr_failback_cleanup=False)
+    cmd = [str(BIN / "ansible-playbook"), "elastic_dr.orchestrator.failback",
+           "-e", json.dumps({**FAST, "dr_report_root": str(tmp_path), **args})]
+    killed = subprocess.Popen(cmd, cwd=ROOT, env=env_for(demo_lab), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    waves_dir = tmp_path / "rfb-1" / "waves"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and killed.poll() is None and not list(waves_dir.glob("*.json")):
+        time.sleep(0.5)
+    subprocess.run(["pkill", "-KILL", "-s", str(killed.pid)], check=False)  # the whole tree: workers run in their own sessions too
+    killed.kill()
+    killed.wait()
+    first = [json.loads(p.read_text()) for p in waves_dir.glob("*.json")]
+    assert first, "the failback was killed before its first wave ended"
+    back_first = {s["ec2_instance_id"] for w in first for s in w["servers"] if s["status"] == "launched"}
+    assert back_first
+    demo_lab.set_scale(2000)
+    again = run_playbook(demo_lab, "failback", tmp_path, **args)
+    back = record(tmp_path, "rfb-1")
+    assert back["verdict"]["verdict"] == "PASS" and again.returncode == 0, tail(again)
+    origin_ids = [t["origin_instance_id"] for t in truth.values()]
+    servers = {s["name"]: s for w in back["waves"] for s in w["servers"]}
+    assert {n: servers[n]["ec2_instance_id"] for n in truth} == {n: t["origin_instance_id"] for n, t in truth.items()}
+    # Nothing restarts a stopped original: an original the resume stopped would stay stopped (running nowhere).
+    states = _states(_ec2(demo_lab, "us-east-1"), origin_ids)
+    assert set(states.values()) == {"running"}, states
+    assert back_first <= set(states), back_first

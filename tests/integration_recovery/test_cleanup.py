@@ -3,7 +3,15 @@ through ansible-playbook against the lab."""
 
 from __future__ import annotations
 
+import json
+import re
+import subprocess
+
 from recovery_helpers import (
+    BIN,
+    PLAYBOOKS,
+    ROOT,
+    ansible_env,
     block_devices,
     by_sid,
     clients,
@@ -129,3 +137,32 @@ def test_reverse_replication_waits_is_idempotent_and_is_removed(lab):
     east, _ = clients(lab, "us-east-1")
     assert east.describe_source_servers(filters={})["items"] == []
     assert len(drs.describe_recovery_instances(filters={})["items"]) == 3  # left for drs_recovery_instance
+
+
+def test_reverse_replication_waits_in_rounds_with_a_progress_line_each(lab):
+    """Issue 12 item 12: the reverse replication wait prints where the servers are, one line per round, in one task;
+    a server refused in the first round is not looked at again and the task fails naming it, the others are reversed."""
+    truth = lab.fresh(3, time_scale=2000)
+    drs, _ = clients(lab)
+    launch_into(drs, truth["servers"])
+    extra = {"pairs": pairs(truth["servers"]), "run_id": "rounds", "extra_ids": ["i-0000000000000dead"], "lab_url": lab.url}
+    cmd = [str(BIN / "ansible-playbook"), str(PLAYBOOKS / "reverse_rounds.yml"), "-i", "localhost,", "-e", json.dumps(extra)]
+    seq = lab.last_seq()
+    proc = subprocess.run(cmd, cwd=ROOT, env={**ansible_env(lab), "ANSIBLE_STDOUT_CALLBACK": "default"}, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    lines = re.findall(r"wave_01 reverse replication: (\d)/4 caught up \(CONTINUOUS, lag under 60 s\), 1 failed(.*) \((\d+:\d\d) elapsed, round (\d+)\)",
+                       proc.stdout)
+    assert len(lines) >= 3, proc.stdout[-4000:]
+    assert [int(r) for *_, r in lines] == list(range(1, len(lines) + 1))
+    assert "still replicating (3 INITIAL_SYNC)" in lines[0][1] or "still replicating (3 INITIATING)" in lines[0][1], lines[0]
+    assert lines[-1][0] == "3" and lines[-1][1] == ""
+    result = json.loads(re.search(r'"msg": "RESULT=(.*)"\n', proc.stdout).group(1).replace('\\"', '"'))
+    assert result["failed"] and result["rounds"] == len(lines) and result["changed"] is True
+    assert result["msg"].startswith("1 of 4 recovery instances were not reversed: i-0000000000000dead: Recovery instance")
+    entries = result["instances"]
+    assert [e["recovery_instance_id"] for e in entries][-1] == "i-0000000000000dead"
+    for e in entries[:3]:
+        assert e["changed"] is True and e["replication_state"] == "CONTINUOUS" and not e.get("waiting") and not e.get("error")
+    calls = lab.calls(seq)
+    assert len(ops(calls, "ReverseReplication", 200)) == 3, "each server is reversed once, whatever the number of rounds"
+    assert proc.stdout.count("TASK [Reverse in rounds of 1 s]") == 1

@@ -1,11 +1,11 @@
 # Copyright: Contributors to the elastic_dr.orchestrator project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""plugins/action/drs_job_wait.py: waiting in rounds is a loop that does not grow (issue: 244 nested rounds killed the run)."""
+"""plugins/plugin_utils/wait_rounds.py: waiting in rounds is a loop that does not grow (issue: 244 nested rounds killed the run)."""
 
 import inspect
 
-from plugins.action.drs_job_wait import elapsed_text, wait_in_rounds
+from plugins.plugin_utils.wait_rounds import elapsed_text, wait_in_rounds
 
 
 class Clock:
@@ -66,3 +66,41 @@ def test_the_timeout_message_names_the_whole_wait_not_the_last_round():
 
     result = wait_in_rounds(run_round, timeout=70, interval=30, fail_on_timeout=True, say=lambda _: None, clock=clock)
     assert result["msg"] == "Timed out after 70 s (3 rounds): w: 0/1 launched."
+
+
+def test_rounds_over_instances_pass_on_only_the_waiting_ones_and_merge_every_round():
+    from plugins.plugin_utils.wait_rounds import InstanceRounds
+
+    rounds = InstanceRounds("recovery_instance_ids", "recovery instances were not reversed")
+    args = {"recovery_instance_ids": ["ri-1", "ri-2", "ri-3"]}
+    assert rounds.next_ids(args) == ["ri-1", "ri-2", "ri-3"]
+    first = rounds.merge({"changed": True, "instances": [
+        {"recovery_instance_id": "ri-1", "changed": True},
+        {"recovery_instance_id": "ri-2", "changed": True, "waiting": True},
+        {"recovery_instance_id": "ri-3", "changed": False, "error": "original running"}]})
+    assert [e["recovery_instance_id"] for e in first["instances"]] == ["ri-1", "ri-2", "ri-3"]
+    assert rounds.next_ids(args) == ["ri-2"], "a finished or failed instance is not looked at again"
+    second = rounds.merge({"changed": False, "done": True, "instances": [{"recovery_instance_id": "ri-2", "changed": False}]})
+    assert second["changed"] is True, "the first round changed something"
+    assert [e.get("changed") for e in second["instances"]] == [True, True, False]
+    assert not any(e.get("waiting") for e in second["instances"])
+    concluded = rounds.conclude(second)
+    assert concluded["failed"] and concluded["msg"] == "1 of 3 recovery instances were not reversed: ri-3: original running"
+
+
+def test_a_wait_that_ends_with_no_failure_is_not_failed():
+    from plugins.plugin_utils.wait_rounds import InstanceRounds
+
+    rounds = InstanceRounds("recovery_instance_ids", "instances were not re-protected")
+    result = rounds.conclude(rounds.merge({"changed": False, "done": True, "instances": [{"recovery_instance_id": "ri-1", "changed": False}]}))
+    assert "failed" not in result and result["changed"] is False
+
+
+def test_the_timeout_in_each_instance_error_names_the_whole_wait():
+    from plugins.plugin_utils.wait_rounds import name_the_whole_wait
+
+    result = {"failed": True, "done": False, "msg": "1 of 2 were not reversed: ri-1: CONTINUOUS with lag 300 s after 15 s.",
+              "instances": [{"error": "Reversed server s-1 is CONTINUOUS with lag 300 s after 15 s."}, {}]}
+    name_the_whole_wait(result, 15, 3600, 240)
+    assert result["msg"].endswith("lag 300 s after 3600 s (240 rounds).")
+    assert result["instances"][0]["error"].endswith("after 3600 s (240 rounds).")
