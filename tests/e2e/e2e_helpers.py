@@ -26,12 +26,14 @@ def env_for(lab: Lab) -> dict:
 FAST = {"dr_region": "us-west-2", "dr_poll_interval": 1, "dr_progress_interval": 3}
 
 
-def run_playbook(lab: Lab, name: str, report_root: Path, background=False, **extra):
+def run_playbook(lab: Lab, name: str, report_root: Path, background=False, run_env=None, **extra):
+    """Run a collection playbook against the lab; ``run_env`` adds environment variables (ANSIBLE_DISPLAY_OK_HOSTS, ...)."""
     extra = {**FAST, "dr_report_root": str(report_root), **extra}
     cmd = [str(BIN / "ansible-playbook"), f"elastic_dr.orchestrator.{name}", "-e", json.dumps(extra)]
+    env = {**env_for(lab), **(run_env or {})}
     if background:
-        return subprocess.Popen(cmd, cwd=ROOT, env=env_for(lab), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    return subprocess.run(cmd, cwd=ROOT, env=env_for(lab), capture_output=True, text=True, timeout=600)
+        return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
 
 
 def record(report_root: Path, run_id: str) -> dict:
